@@ -1,0 +1,495 @@
+"""Search spaces: typed parameters, conditions, sampling, unit-cube encoding and grids.
+
+A :class:`Space` is an ordered collection of parameters. Each parameter may carry a
+:class:`Condition` that makes it active only when a parent parameter takes one of a set of
+values; an inactive parameter is simply absent from a config.
+
+The unit-cube encoding is the common ground of model-based, gradient and evolutionary
+strategies: every parameter maps to one column in ``[0, 1]`` (log-scaled parameters in log
+space, integers and categoricals in equal-width cells), and inactive parameters encode as
+``nan`` so a strategy can decide how to treat them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "SpaceError",
+    "Condition",
+    "Float",
+    "Int",
+    "Categorical",
+    "Param",
+    "Space",
+]
+
+
+class SpaceError(ValueError):
+    """An invalid space or a config that does not belong to a space."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Activate a parameter only when ``parent`` takes one of ``values``."""
+
+    parent: str
+    values: tuple
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(self.values))
+
+    def to_json(self) -> dict:
+        """Return a plain-JSON description."""
+        return {"parent": self.parent, "values": list(self.values)}
+
+
+def _condition(value: Condition | Mapping | Sequence | None) -> Condition | None:
+    if value is None or isinstance(value, Condition):
+        return value
+    if isinstance(value, Mapping):
+        return Condition(value["parent"], tuple(value["values"]))
+    parent, values = value
+    return Condition(parent, tuple(values))
+
+
+@dataclass(frozen=True)
+class Float:
+    """A real parameter in ``[low, high]``, uniform or (``log=True``) log-uniform."""
+
+    name: str
+    low: float
+    high: float
+    log: bool = False
+    condition: Condition | None = None
+
+    kind = "float"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "condition", _condition(self.condition))
+        _check_bounds(self)
+
+    def to_unit(self, value: float) -> float:
+        """Map a value to ``[0, 1]``."""
+        if self.log:
+            return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (value - self.low) / (self.high - self.low)
+
+    def from_unit(self, u: float) -> float:
+        """Map ``u`` in ``[0, 1]`` (clipped) back to a value."""
+        u = min(max(float(u), 0.0), 1.0)
+        if self.log:
+            value = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            value = self.low + u * (self.high - self.low)
+        return min(max(value, self.low), self.high)
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is a finite real within the bounds."""
+        return (
+            isinstance(value, (int, float, np.integer, np.floating))
+            and not isinstance(value, (bool, np.bool_))
+            and math.isfinite(value)
+            and self.low <= value <= self.high
+        )
+
+    def grid(self, resolution: int) -> list:
+        """``resolution`` evenly spaced values (in log space for log parameters)."""
+        if resolution == 1:
+            return [self.from_unit(0.5)]
+        return [self.from_unit(u) for u in np.linspace(0.0, 1.0, resolution)]
+
+    def describe(self) -> str:
+        """One short human-readable description."""
+        return f"float[{self.low:g}, {self.high:g}{', log' if self.log else ''}]"
+
+    def to_json(self) -> dict:
+        """Return a plain-JSON description."""
+        return _param_json(self, low=self.low, high=self.high, log=self.log)
+
+
+@dataclass(frozen=True)
+class Int:
+    """An integer parameter in ``[low, high]`` (inclusive), optionally log-scaled."""
+
+    name: str
+    low: int
+    high: int
+    log: bool = False
+    condition: Condition | None = None
+
+    kind = "int"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "condition", _condition(self.condition))
+        for bound in ("low", "high"):
+            value = getattr(self, bound)
+            if isinstance(value, bool) or not float(value).is_integer():
+                raise SpaceError(f"Parameter '{self.name}': {bound} must be an integer. Got {value!r}.")
+            object.__setattr__(self, bound, int(value))
+        _check_bounds(self)
+
+    def to_unit(self, value: int) -> float:
+        """Map a value to the centre of its cell in ``[0, 1]``."""
+        # Cells of equal width (in log space for log ints) so every integer is equally likely
+        # under a uniform draw in the cube.
+        lo, hi = self._edges()
+        x = math.log(value) if self.log else float(value)
+        return (x - lo) / (hi - lo)
+
+    def from_unit(self, u: float) -> int:
+        """Map ``u`` in ``[0, 1]`` (clipped) to the integer whose cell contains it."""
+        u = min(max(float(u), 0.0), 1.0)
+        lo, hi = self._edges()
+        x = lo + u * (hi - lo)
+        value = round(math.exp(x)) if self.log else round(x)
+        return int(min(max(value, self.low), self.high))
+
+    def _edges(self) -> tuple[float, float]:
+        if self.log:
+            return math.log(self.low - 0.5 if self.low > 0.5 else self.low), math.log(self.high + 0.5)
+        return self.low - 0.5, self.high + 0.5
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is an integer within the bounds."""
+        return (
+            isinstance(value, (int, np.integer))
+            and not isinstance(value, (bool, np.bool_))
+            and self.low <= value <= self.high
+        )
+
+    def grid(self, resolution: int) -> list:
+        """Up to ``resolution`` distinct integers spread over the range."""
+        if resolution == 1:
+            return [self.from_unit(0.5)]
+        if self.log:
+            raw = np.exp(np.linspace(math.log(self.low), math.log(self.high), resolution))
+        else:
+            raw = np.linspace(self.low, self.high, resolution)
+        return sorted({int(round(v)) for v in raw})
+
+    def describe(self) -> str:
+        """One short human-readable description."""
+        return f"int[{self.low}, {self.high}{', log' if self.log else ''}]"
+
+    def to_json(self) -> dict:
+        """Return a plain-JSON description."""
+        return _param_json(self, low=self.low, high=self.high, log=self.log)
+
+
+@dataclass(frozen=True)
+class Categorical:
+    """A choice among ``choices`` (strings, numbers or booleans)."""
+
+    name: str
+    choices: tuple
+    condition: Condition | None = None
+
+    kind = "categorical"
+    log = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "condition", _condition(self.condition))
+        object.__setattr__(self, "choices", tuple(self.choices))
+        if not self.choices:
+            raise SpaceError(f"Parameter '{self.name}': choices must not be empty.")
+        if len(set(map(repr, self.choices))) != len(self.choices):
+            raise SpaceError(f"Parameter '{self.name}': choices must be distinct. Got {list(self.choices)!r}.")
+        for choice in self.choices:
+            if not isinstance(choice, (str, int, float, bool)):
+                raise SpaceError(
+                    f"Parameter '{self.name}': choices must be str, int, float or bool. Got {choice!r}."
+                )
+
+    def to_unit(self, value: Any) -> float:
+        """Map a choice to the centre of its cell in ``[0, 1]``."""
+        return (self.index(value) + 0.5) / len(self.choices)
+
+    def from_unit(self, u: float) -> Any:
+        """Map ``u`` in ``[0, 1]`` (clipped) to the choice whose cell contains it."""
+        k = len(self.choices)
+        return self.choices[min(int(min(max(float(u), 0.0), 1.0) * k), k - 1)]
+
+    def index(self, value: Any) -> int:
+        """Position of ``value`` among the choices (type-exact, so ``True`` is not ``1``)."""
+        for i, choice in enumerate(self.choices):
+            if type(choice) is type(value) and choice == value:
+                return i
+        for i, choice in enumerate(self.choices):
+            # numpy scalars and ints given for floats are the same choice.
+            if not isinstance(choice, (str, bool)) and not isinstance(value, (str, bool, np.bool_)):
+                try:
+                    if choice == value:
+                        return i
+                except TypeError:
+                    pass
+        raise KeyError(value)
+
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is one of the choices."""
+        try:
+            self.index(value)
+        except KeyError:
+            return False
+        return True
+
+    def grid(self, resolution: int) -> list:
+        """Every choice (a categorical grid is always complete)."""
+        return list(self.choices)
+
+    def describe(self) -> str:
+        """One short human-readable description."""
+        return "categorical{" + ", ".join(map(str, self.choices)) + "}"
+
+    def to_json(self) -> dict:
+        """Return a plain-JSON description."""
+        return _param_json(self, choices=list(self.choices))
+
+
+Param = Float | Int | Categorical
+_KINDS = {"float": Float, "int": Int, "categorical": Categorical}
+
+
+def _check_bounds(param: Float | Int) -> None:
+    for bound in ("low", "high"):
+        value = getattr(param, bound)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise SpaceError(f"Parameter '{param.name}': {bound} must be a number. Got {value!r}.")
+        if not math.isfinite(value):
+            raise SpaceError(f"Parameter '{param.name}': {bound} must be finite. Got {value!r}.")
+    if not param.low < param.high:
+        raise SpaceError(
+            f"Parameter '{param.name}': low must be < high. Got low={param.low!r}, high={param.high!r}."
+        )
+    if param.log and param.low <= 0:
+        raise SpaceError(f"Parameter '{param.name}': a log scale needs low > 0. Got low={param.low!r}.")
+
+
+def _param_json(param: Param, **fields: Any) -> dict:
+    out = {"name": param.name, "kind": param.kind, **fields}
+    if param.condition is not None:
+        out["condition"] = param.condition.to_json()
+    return out
+
+
+@dataclass(frozen=True)
+class Space:
+    """An ordered, validated collection of parameters.
+
+    Parameters
+    ----------
+    params : sequence of Float, Int or Categorical
+        Parameter names must be unique; a condition must name a parameter declared
+        earlier, and its values must be valid values of that parent.
+    """
+
+    params: tuple
+    _by_name: dict = field(init=False, repr=False, compare=False)
+
+    def __init__(self, params: Iterable[Param]) -> None:
+        params = tuple(params)
+        object.__setattr__(self, "params", params)
+        by_name: dict[str, Param] = {}
+        for param in params:
+            if not isinstance(param, (Float, Int, Categorical)):
+                raise SpaceError(f"Space entries must be Float, Int or Categorical. Got {param!r}.")
+            if not isinstance(param.name, str) or not param.name:
+                raise SpaceError(f"Parameter names must be non-empty strings. Got {param.name!r}.")
+            if param.name in by_name:
+                raise SpaceError(f"Parameter '{param.name}' is declared twice.")
+            if param.condition is not None:
+                parent = by_name.get(param.condition.parent)
+                if parent is None:
+                    raise SpaceError(
+                        f"Parameter '{param.name}': its condition names '{param.condition.parent}', "
+                        "which is not a parameter declared before it."
+                    )
+                if not param.condition.values:
+                    raise SpaceError(f"Parameter '{param.name}': its condition lists no values.")
+                for value in param.condition.values:
+                    if not parent.contains(value):
+                        raise SpaceError(
+                            f"Parameter '{param.name}': its condition value {value!r} is not a valid "
+                            f"value of '{parent.name}'."
+                        )
+            by_name[param.name] = param
+        if not params:
+            raise SpaceError("A space needs at least one parameter.")
+        object.__setattr__(self, "_by_name", by_name)
+
+    # -- basic queries ---------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.params)
+
+    def __iter__(self):
+        return iter(self.params)
+
+    def __getitem__(self, name: str) -> Param:
+        return self._by_name[name]
+
+    @property
+    def names(self) -> list[str]:
+        """Parameter names in declaration order."""
+        return [p.name for p in self.params]
+
+    @property
+    def is_conditional(self) -> bool:
+        """Whether any parameter has a condition."""
+        return any(p.condition is not None for p in self.params)
+
+    @property
+    def is_continuous(self) -> bool:
+        """Whether every parameter is a Float and none is conditional."""
+        return all(isinstance(p, Float) for p in self.params) and not self.is_conditional
+
+    def is_active(self, param: Param, config: Mapping[str, Any]) -> bool:
+        """Whether ``param`` is active given the (partial) ``config``."""
+        cond = param.condition
+        if cond is None:
+            return True
+        if cond.parent not in config:
+            return False
+        parent = self._by_name[cond.parent]
+        value = config[cond.parent]
+        return any(_same_value(parent, value, v) for v in cond.values)
+
+    def describe(self) -> str:
+        """A one-line summary: dimension and parameter types."""
+        kinds = [p.kind for p in self.params]
+        counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("float", "int", "categorical") if k in kinds)
+        cond = ", conditional" if self.is_conditional else ""
+        return f"{len(self.params)}d ({counts}{cond})"
+
+    # -- validation ------------------------------------------------------------------------
+    def validate(self, config: Mapping[str, Any]) -> None:
+        """Raise :class:`SpaceError` naming the first problem with ``config``."""
+        if not isinstance(config, Mapping):
+            raise SpaceError(f"A config must be a mapping of parameter names to values. Got {config!r}.")
+        for name in config:
+            if name not in self._by_name:
+                raise SpaceError(f"Config has unknown parameter '{name}'.")
+        for param in self.params:
+            active = self.is_active(param, config)
+            if active and param.name not in config:
+                raise SpaceError(f"Config is missing active parameter '{param.name}'.")
+            if not active and param.name in config:
+                raise SpaceError(f"Config sets parameter '{param.name}', which its condition makes inactive.")
+            if active and not param.contains(config[param.name]):
+                raise SpaceError(
+                    f"Config value {config[param.name]!r} of parameter '{param.name}' is outside "
+                    f"{param.describe()}."
+                )
+
+    def contains(self, config: Mapping[str, Any]) -> bool:
+        """Whether ``config`` is a valid config of this space."""
+        try:
+            self.validate(config)
+        except SpaceError:
+            return False
+        return True
+
+    # -- sampling and encoding ------------------------------------------------------------
+    def sample(self, rng: np.random.Generator, n: int) -> list[dict]:
+        """Draw ``n`` configs uniformly (log-uniformly for log parameters)."""
+        return self.decode(rng.random((n, len(self.params))))
+
+    def encode(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Map configs to an ``(n, d)`` array in ``[0, 1]``; inactive parameters are ``nan``."""
+        out = np.full((len(configs), len(self.params)), np.nan)
+        for i, config in enumerate(configs):
+            for j, param in enumerate(self.params):
+                if param.name in config:
+                    out[i, j] = param.to_unit(config[param.name])
+        return out
+
+    def decode(self, unit: np.ndarray) -> list[dict]:
+        """Map an ``(n, d)`` array in the unit cube to configs (values clipped into range).
+
+        Columns of inactive parameters are ignored, so any point of the cube decodes to a
+        valid config.
+        """
+        unit = np.asarray(unit, dtype=float)
+        if unit.ndim != 2 or unit.shape[1] != len(self.params):
+            raise SpaceError(f"decode expects shape (n, {len(self.params)}). Got {unit.shape}.")
+        unit = np.nan_to_num(unit, nan=0.5)
+        if not self.is_conditional and all(isinstance(p, Float) and not p.log for p in self.params):
+            # The common case of plain boxes is vectorised: decoding must not dominate cheap runs.
+            lows = np.array([p.low for p in self.params])
+            spans = np.array([p.high - p.low for p in self.params])
+            values = np.clip(lows + np.clip(unit, 0.0, 1.0) * spans, lows, lows + spans).tolist()
+            names = self.names
+            return [dict(zip(names, row)) for row in values]
+        configs = []
+        for row in unit.tolist():
+            config: dict[str, Any] = {}
+            for param, u in zip(self.params, row):
+                if self.is_active(param, config):
+                    config[param.name] = param.from_unit(u)
+            configs.append(config)
+        return configs
+
+    def grid(self, resolution: int) -> list[dict]:
+        """Enumerate a full grid with ``resolution`` points per numeric axis.
+
+        Log parameters are spaced evenly in log space; categoricals contribute every choice;
+        an inactive parameter takes no value, so conditional branches are not duplicated.
+        """
+        if resolution < 1:
+            raise SpaceError(f"Grid resolution must be >= 1. Got {resolution}.")
+        configs: list[dict] = [{}]
+        for param in self.params:
+            values = param.grid(resolution)
+            grown = []
+            for config in configs:
+                if self.is_active(param, config):
+                    grown.extend({**config, param.name: v} for v in values)
+                else:
+                    grown.append(config)
+            configs = grown
+        return configs
+
+    def grid_size(self, resolution: int) -> int:
+        """Number of points :meth:`grid` would return, computed without building it."""
+        if not self.is_conditional:
+            return math.prod(len(p.grid(resolution)) for p in self.params)
+        return len(self.grid(resolution))
+
+    # -- serialisation ---------------------------------------------------------------------
+    def to_json(self) -> list[dict]:
+        """Plain-JSON description (a list of parameter dicts)."""
+        return [p.to_json() for p in self.params]
+
+    def dumps(self) -> str:
+        """The JSON description as a string."""
+        return json.dumps(self.to_json())
+
+    @classmethod
+    def from_json(cls, data: str | Sequence[Mapping[str, Any]]) -> "Space":
+        """Rebuild a space from :meth:`to_json` output (or its string form)."""
+        if isinstance(data, str):
+            data = json.loads(data)
+        params = []
+        for entry in data:
+            entry = dict(entry)
+            kind = entry.pop("kind", None)
+            if kind not in _KINDS:
+                raise SpaceError(f"Parameter {entry.get('name')!r}: unknown kind {kind!r}.")
+            if "condition" in entry:
+                entry["condition"] = _condition(entry["condition"])
+            params.append(_KINDS[kind](**entry))
+        return cls(params)
+
+
+def _same_value(param: Param, value: Any, other: Any) -> bool:
+    if isinstance(param, Categorical):
+        try:
+            return param.index(value) == param.index(other)
+        except KeyError:
+            return False
+    return value == other
+
