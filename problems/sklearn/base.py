@@ -1,0 +1,251 @@
+"""The shared logic of every real model-tuning task: data split, CV folds, scoring, failures.
+
+A task is *estimator x dataset x search space x metric*. At construction it loads a dataset
+that ships with scikit-learn, holds out a stratified test split (25 %), and fixes k folds
+(3 by default) on the training split; both are drawn from the task's **data seed**, which is
+the ``instance`` the harness passes to every factory (``None`` means data seed 0). So one
+task instance always sees the same split and folds, whatever the per-trial seed.
+
+``evaluate(config, fidelity, seed)`` fits one estimator per fold (the trial ``seed`` becomes
+the estimator's ``random_state``) and returns
+
+* ``value``: the mean validation loss over the folds (see :mod:`problems.sklearn.metrics`);
+* ``test_value``: the mean loss of the same k fold models on the held-out test split (no
+  refit, so it costs only predictions; never shown to strategies);
+* ``cost``: in full-fidelity evaluations, ``fidelity / fidelity.high`` unless a task measures
+  it (see :meth:`CVTask.cost`);
+* ``info``: ``fold_values``, ``fit_seconds`` (wall time of the fits) and ``fidelity``.
+
+Features are standardised per fold (scaler fitted on the fold's training part), which the
+kernel, linear and neural models need and the tree models ignore. All fits run with BLAS and
+OpenMP limited to one thread (``n_jobs=1`` everywhere).
+
+A config the estimator cannot handle (it raises, or the loss is not finite) raises
+:class:`TaskError` naming the task, estimator, config and cause; the runner records it as a
+failed trial. ``optimum`` is ``None``; ``reference`` optionally pins a good known value for
+regret-style summaries (class attribute, or the ``reference=`` factory keyword).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Mapping
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from harness.protocols import Evaluation, Fidelity, Problem
+from harness.registry import problem
+from harness.space import Space
+from problems.sklearn.datasets import load
+from problems.sklearn.metrics import get_metric
+
+__all__ = ["TaskError", "Fold", "CVTask", "register_task", "random_state_from_seed"]
+
+
+class TaskError(RuntimeError):
+    """An estimator failed on a config (recorded by the runner as a failed trial)."""
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One CV fold, standardised by a scaler fitted on ``X_fit``; ``X_test`` uses the same scaler."""
+
+    X_fit: np.ndarray
+    y_fit: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+
+
+def random_state_from_seed(seed: int) -> int:
+    """Map a trial seed (any integer >= 0) to a ``random_state`` in ``[0, 2**32)``."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"A trial seed must be an integer >= 0. Got {seed!r}.")
+    return int(np.random.SeedSequence(int(seed)).generate_state(1)[0])
+
+
+class CVTask(Problem):
+    """Base of the k-fold cross-validated tasks (see the module docstring).
+
+    Subclasses set ``estimator_name``, ``default_metric`` (per task kind), optionally
+    ``extra_tags``, and implement :meth:`make_space`, :meth:`make_estimator` and (for
+    multi-fidelity tasks) :meth:`make_fidelity`.
+
+    Parameters
+    ----------
+    dataset : str
+        A name from :data:`problems.sklearn.datasets.DATASETS`.
+    name : str
+        The registered task name.
+    metric : str, optional
+        Loss to minimise (see :mod:`problems.sklearn.metrics`); default per task kind.
+    instance : int or None
+        Data seed of the test split, the folds and any row subsample (``None`` -> 0).
+    reference : float or None
+        A pinned reference value (e.g. the best loss known) for regret-style summaries.
+    n_folds : int
+        Number of CV folds on the training split.
+    max_rows : int or None
+        Use a stratified subsample of this many rows (keeps large datasets fast).
+    """
+
+    estimator_name: ClassVar[str] = ""
+    default_metric: ClassVar[dict] = {"classification": "accuracy", "regression": "mse"}
+    extra_tags: ClassVar[tuple] = ()
+    reference: float | None = None
+    test_size: ClassVar[float] = 0.25
+
+    def __init__(
+        self,
+        dataset: str,
+        *,
+        name: str,
+        metric: str | None = None,
+        instance: int | None = None,
+        reference: float | None = None,
+        n_folds: int = 3,
+        max_rows: int | None = None,
+    ) -> None:
+        X, y, kind = load(dataset)
+        self.name = name
+        self.dataset = dataset
+        self.kind = kind
+        self.metric = get_metric(metric or self.default_metric[kind], kind)
+        self.data_seed = 0 if instance is None else int(instance)
+        if reference is not None:
+            self.reference = float(reference)
+        self.space: Space = self.make_space()
+        self.fidelity: Fidelity | None = self.make_fidelity()
+        self.optimum = None
+        tags = ["real", kind, *self.extra_tags]
+        if self.space.is_conditional:
+            tags.append("conditional")
+        if self.fidelity is not None:
+            tags.append("multi-fidelity")
+        self.tags = tuple(tags)
+        self.folds = self._make_folds(X, y, n_folds, max_rows)
+
+    # -- data ------------------------------------------------------------------------------
+    def _make_folds(self, X: np.ndarray, y: np.ndarray, n_folds: int, max_rows: int | None) -> list[Fold]:
+        stratify = self.kind == "classification"
+        if max_rows is not None and max_rows < len(y):
+            X, _, y, _ = train_test_split(
+                X, y, train_size=max_rows, random_state=self.data_seed, stratify=y if stratify else None
+            )
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=self.test_size, random_state=self.data_seed, stratify=y if stratify else None
+        )
+        self.y_test = y_test
+        splitter = (StratifiedKFold if stratify else KFold)(n_splits=n_folds, shuffle=True, random_state=self.data_seed)
+        folds = []
+        for fit_idx, val_idx in splitter.split(X_train, y_train):
+            scaler = StandardScaler().fit(X_train[fit_idx])
+            folds.append(
+                Fold(
+                    scaler.transform(X_train[fit_idx]),
+                    y_train[fit_idx],
+                    scaler.transform(X_train[val_idx]),
+                    y_train[val_idx],
+                    scaler.transform(X_test),
+                )
+            )
+        return folds
+
+    # -- what subclasses provide -----------------------------------------------------------
+    def make_space(self) -> Space:
+        """The search space of this task."""
+        raise NotImplementedError
+
+    def make_fidelity(self) -> Fidelity | None:
+        """The fidelity of this task, or ``None`` (single fidelity)."""
+        return None
+
+    def make_estimator(self, config: Mapping[str, Any], fidelity: float | None, random_state: int) -> Any:
+        """An unfitted estimator for ``config`` at ``fidelity`` (``None`` for single-fidelity tasks)."""
+        raise NotImplementedError
+
+    def cost(self, fidelity: float | None, estimators: list) -> float:
+        """Cost in full-fidelity evaluations: ``fidelity / fidelity.high`` (1 without fidelity)."""
+        return 1.0 if self.fidelity is None else fidelity / self.fidelity.high
+
+    # -- evaluation ------------------------------------------------------------------------
+    def resolve_fidelity(self, fidelity: float | None) -> float | None:
+        """Check ``fidelity`` against the range (``None`` -> maximum); integers are rounded."""
+        if self.fidelity is None:
+            return None
+        if fidelity is None:
+            fidelity = self.fidelity.high
+        lo, hi = self.fidelity.low, self.fidelity.high
+        if not (isinstance(fidelity, (int, float, np.integer, np.floating)) and lo - 1e-9 <= fidelity <= hi + 1e-9):
+            raise ValueError(f"Task '{self.name}': fidelity {self.fidelity.name} must be in [{lo}, {hi}]. Got {fidelity!r}.")
+        return int(round(fidelity)) if self.fidelity.integer else float(min(max(fidelity, lo), hi))
+
+    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None, seed: int = 0) -> Evaluation:
+        """Cross-validate ``config`` at ``fidelity`` with trial ``seed`` (see the module docstring).
+
+        Raises
+        ------
+        harness.space.SpaceError
+            If ``config`` is not in the space.
+        ValueError
+            If ``fidelity`` or ``seed`` is out of range.
+        TaskError
+            If the estimator fails on this config.
+        """
+        self.space.validate(config)
+        level = self.resolve_fidelity(fidelity)
+        random_state = random_state_from_seed(seed)
+        val_losses, test_losses, estimators = [], [], []
+        start = time.perf_counter()
+        with threadpool_limits(limits=1), warnings.catch_warnings():
+            # Short budgets are the point of low fidelities; their warnings are noise here.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for fold in self.folds:
+                estimator = self.make_estimator(config, level, random_state)
+                try:
+                    estimator.fit(fold.X_fit, fold.y_fit)
+                    val_losses.append(self.metric(estimator, fold.X_val, fold.y_val))
+                    test_losses.append(self.metric(estimator, fold.X_test, self.y_test))
+                except Exception as exc:
+                    raise TaskError(self._failure(config, level, f"{type(exc).__name__}: {exc}")) from exc
+                if not (math.isfinite(val_losses[-1]) and math.isfinite(test_losses[-1])):
+                    raise TaskError(self._failure(config, level, "the loss is not finite"))
+                estimators.append(estimator)
+        seconds = time.perf_counter() - start
+        return Evaluation(
+            value=float(np.mean(val_losses)),
+            cost=float(self.cost(level, estimators)),
+            test_value=float(np.mean(test_losses)),
+            info={"fold_values": val_losses, "fit_seconds": seconds, "fidelity": level},
+        )
+
+    def _failure(self, config: Mapping[str, Any], level: float | None, cause: str) -> str:
+        at = "" if level is None else f" at {self.fidelity.name}={level}"
+        return f"Task '{self.name}': {self.estimator_name} failed for config {dict(config)}{at}: {cause}"
+
+    def describe(self) -> dict:
+        """The base summary plus dataset, metric and pinned reference."""
+        return {**super().describe(), "dataset": self.dataset, "metric": self.metric.name, "reference": self.reference}
+
+
+def register_task(name: str, cls: Callable[..., CVTask], dataset: str, **defaults: Any) -> None:
+    """Register ``cls(dataset, name=name, **defaults)`` under ``name``.
+
+    The factory takes keyword arguments only (``metric``, ``instance``, ``reference`` and the
+    task's own), which override ``defaults``.
+    """
+
+    def factory(*, instance: int | None = None, **kwargs: Any) -> CVTask:
+        return cls(dataset, name=name, instance=instance, **{**defaults, **kwargs})
+
+    factory.__name__ = name.replace("-", "_")
+    factory.__doc__ = f"{name}: {(cls.__doc__ or '').strip().splitlines()[0]} Dataset: {dataset}."
+    problem(name)(factory)
