@@ -457,7 +457,25 @@ class Space:
         """Number of points :meth:`grid` would return, computed without building it."""
         if not self.is_conditional:
             return math.prod(len(p.grid(resolution)) for p in self.params)
-        return len(self.grid(resolution))
+        # Count without enumerating: group partial configs by the values of the parameters
+        # that later conditions read, since nothing else affects which branches exist.
+        parents = {p.condition.parent for p in self.params if p.condition is not None}
+        groups: dict[tuple, int] = {(): 1}
+        for param in self.params:
+            values = param.grid(resolution)
+            grown: dict[tuple, int] = {}
+            for key, count in groups.items():
+                partial = dict(key)
+                if not self.is_active(param, partial):
+                    grown[key] = grown.get(key, 0) + count
+                elif param.name in parents:
+                    for v in values:
+                        new = key + ((param.name, v),)
+                        grown[new] = grown.get(new, 0) + count
+                else:
+                    grown[key] = grown.get(key, 0) + count * len(values)
+            groups = grown
+        return sum(groups.values())
 
     # -- serialisation ---------------------------------------------------------------------
     def to_json(self) -> list[dict]:

@@ -1,0 +1,206 @@
+"""The ``harness`` command: run, report, list, show.
+
+User errors (bad suite files, unknown names, missing results) exit with status 2 and one
+line naming the problem; an interrupted run exits with 130 after saying how to resume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from typing import Sequence
+
+from harness.registry import RegistryError, problems, strategies
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """An error in what the user asked for (exit status 2)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harness", description="Benchmark hyperparameter-optimisation strategies.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run (or resume) a suite and write its report")
+    run.add_argument("suite", help="suite file (TOML)")
+    run.add_argument("--executor", choices=("ray", "serial"), help="override the suite's executor (default: ray)")
+    run.add_argument("--address", help="join this Ray cluster instead of starting a local Ray (also: RAY_ADDRESS)")
+    run.add_argument("--workers", type=int, help="CPUs of the local Ray (default: all)")
+    run.add_argument("--results", help="results directory (default: results/<suite name>)")
+    run.add_argument("--retry-failed", action="store_true", help="rerun stored runs whose strategy or worker failed")
+    run.add_argument("--no-report", action="store_true", help="skip writing the report")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    report = sub.add_parser("report", help="regenerate the report from stored trials")
+    report.add_argument("results", help="results directory, e.g. results/quick")
+
+    listing = sub.add_parser("list", help="list registered problems or strategies")
+    listing.add_argument("what", choices=("problems", "strategies"))
+
+    show = sub.add_parser("show", help="describe one problem or strategy")
+    show.add_argument("name")
+
+    paper = sub.add_parser("paper", help="rerun or reuse the paper suite and regenerate the paper's figures and tables")
+    paper.add_argument("--rerun", action="store_true", help="rerun the suite even if results are stored")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``harness`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    # A SIGTERM (e.g. from a scheduler) stops as cleanly as Ctrl-C: stored runs stay stored.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        return _dispatch(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from harness.store import StoreError
+    from harness.suite import ConfigError
+
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "report":
+            return _report(args.results)
+        if args.command == "list":
+            print(_listing(args.what))
+            return 0
+        if args.command == "show":
+            print(_show(args.name))
+            return 0
+        if args.command == "paper":
+            from harness.paper import regenerate
+
+            regenerate(rerun=args.rerun)
+            return 0
+    except (ConfigError, StoreError, RegistryError, FileNotFoundError) as exc:
+        raise UsageError(str(exc)) from None
+    raise UsageError(f"unknown command {args.command!r}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from harness.benchmark import Interrupted, run_suite
+
+    try:
+        summary = run_suite(
+            args.suite,
+            executor=args.executor,
+            address=args.address,
+            workers=args.workers,
+            results=args.results,
+            retry_failed=args.retry_failed,
+            report=not args.no_report,
+            progress=not args.quiet,
+        )
+    except Interrupted as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    failed = f", {summary.failed_runs} failed" if summary.failed_runs else ""
+    print(
+        f"{summary.ran} runs done ({summary.trials:,} trials{failed}), {summary.skipped} already stored; "
+        f"results in {summary.results}"
+    )
+    if summary.report is not None:
+        print(f"report: {summary.report}")
+    elif not args.no_report:
+        print("report: no analysis yet (the report package is not installed)")
+    return 0
+
+
+def _report(results: str) -> int:
+    from pathlib import Path
+
+    from harness.benchmark import build_report_if_available
+    from harness.store import Store
+
+    Store(results).load()  # fail early, by name, on a missing or corrupt directory
+    path = build_report_if_available(Path(results))
+    print(f"report: {path}" if path is not None else "no analysis yet (the report package is not installed)")
+    return 0
+
+
+def _problem_row(name: str) -> list[str]:
+    entry, from_name = problems.resolve(name)
+    try:
+        problem = problems.create(name)
+    except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the listing
+        return [entry.name, f"(cannot build: {exc})", "", "", ""]
+    fidelity = problem.fidelity
+    fid = "-" if fidelity is None else f"{fidelity.name} [{fidelity.low:g}, {fidelity.high:g}]"
+    optimum = "unknown" if problem.optimum is None else f"{problem.optimum:.6g}"
+    shown = entry.name if entry.regex is None else f"{entry.name} (e.g. {name})"
+    return [shown, problem.space.describe(), fid, optimum, ",".join(problem.tags)]
+
+
+def _listing(what: str) -> str:
+    rows: list[list[str]]
+    if what == "problems":
+        header = ["name", "space", "fidelity", "optimum", "tags"]
+        rows = [_problem_row(e.example or e.name) for e in problems.entries()]
+    else:
+        header = ["name", "parameters (defaults)", "needs fidelity", "batch"]
+        rows = []
+        for entry in strategies.entries():
+            try:
+                cls = entry.load()
+            except Exception as exc:  # noqa: BLE001
+                rows.append([entry.name, f"(cannot load: {exc})", "", ""])
+                continue
+            params = ", ".join(f"{k}={v!r}" for k, v in cls.parameters().items()) or "-"
+            batch = "any" if cls.max_batch is None else str(cls.max_batch)
+            rows.append([entry.name, params, "yes" if cls.needs_fidelity else "no", batch])
+    return _table(header, rows)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _show(name: str) -> str:
+    in_problems, in_strategies = name in problems, name in strategies
+    if not in_problems and not in_strategies:
+        raise RegistryError(problems.unknown_message(name).replace("Unknown problem", "Unknown problem or strategy"))
+    parts = []
+    if in_problems:
+        problem = problems.create(name)
+        entry, _ = problems.resolve(name)
+        doc = (type(problem).__doc__ or "").strip()
+        parts.append(
+            f"problem {name} ({entry.source})\n"
+            f"  space:    {problem.space.describe()}\n"
+            + "".join(f"    {p.name}: {p.describe()}"
+                      + (f" if {p.condition.parent} in {list(p.condition.values)}" if p.condition else "") + "\n"
+                      for p in problem.space.params)
+            + f"  fidelity: {json.dumps(None if problem.fidelity is None else problem.fidelity.to_json())}\n"
+            f"  optimum:  {problem.optimum}\n"
+            f"  tags:     {', '.join(problem.tags) or '-'}\n\n{doc}"
+        )
+    if in_strategies:
+        entry, _ = strategies.resolve(name)
+        cls = entry.load()
+        params = "\n".join(f"    {k} = {v!r}" for k, v in cls.parameters().items()) or "    (none)"
+        flags = (f"needs fidelity: {cls.needs_fidelity}; conditionals: {cls.supports_conditionals}; "
+                 f"mixed types: {cls.supports_mixed}; max batch: {cls.max_batch or 'any'}")
+        parts.append(f"strategy {name} ({entry.source})\n  {flags}\n  parameters:\n{params}\n\n{(cls.__doc__ or '').strip()}")
+    return "\n\n".join(parts)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

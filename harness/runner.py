@@ -1,0 +1,346 @@
+"""The loop of one run: ask, evaluate, tell, until the budget is spent.
+
+The loop lives outside both parties (as in Bayesmark's ``run_study``): :func:`drive` times
+the strategy and the objective separately, checks every suggestion against the space, turns
+an objective that raises, returns a non-finite value or runs past its timeout into a failed
+trial (and goes on), and turns a strategy that raises or proposes an invalid config into a
+failed *run*, never into a silent fallback.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import Any, Sequence
+
+from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial
+from harness.space import SpaceError
+
+__all__ = ["RunOutcome", "TrialTimeout", "drive", "trial_seed", "BATCH_CAP"]
+
+#: Largest number of suggestions requested in one ``ask`` from strategies without a limit:
+#: large enough to amortise per-call costs, small enough to keep cost budgets tight.
+BATCH_CAP = 1024
+_MASK64 = (1 << 64) - 1
+
+
+class TrialTimeout(BaseException):
+    """Raised inside an objective that ran past its timeout.
+
+    A ``BaseException`` so that an objective's own ``except Exception`` cannot swallow it.
+    """
+
+
+@dataclass
+class RunOutcome:
+    """What one run produced: its trials and how it ended.
+
+    ``status`` is ``"ok"`` (budget spent or strategy exhausted), ``"failed"`` (the strategy
+    raised or proposed an invalid config; ``error`` says which) or ``"truncated"`` (the
+    wall-clock cap ended it).
+    """
+
+    trials: list[Trial] = field(default_factory=list)
+    status: str = "ok"
+    error: str | None = None
+    seconds: float = 0.0
+
+
+def trial_seed(problem_seed: int, index: int) -> int:
+    """Seed for trial ``index`` of a run: a SplitMix64 hash of the run's problem seed and index.
+
+    A hash rather than ``SeedSequence.spawn`` because it costs well under a microsecond, and
+    the runner derives one per trial.
+    """
+    z = (problem_seed + (index + 1) * 0x9E3779B97F4A7C15) & _MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return (z ^ (z >> 31)) >> 1  # 63 bits: fits a signed int64 column
+
+
+def _describe_exception(exc: BaseException) -> str:
+    message = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+
+
+class _Alarm:
+    """A per-trial timeout via ``SIGALRM`` (only possible in the main thread on POSIX).
+
+    An objective stuck inside C code is interrupted when it next returns to Python; that is
+    the limit of in-process timeouts, documented in the README.
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.enabled = (
+            seconds is not None
+            and hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+        )
+        self._previous: Any = None
+
+    def __enter__(self) -> "_Alarm":
+        if self.enabled:
+            self._previous = signal.signal(signal.SIGALRM, self._fire)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.enabled:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+
+    @staticmethod
+    def _fire(signum: int, frame: object) -> None:
+        raise TrialTimeout()
+
+    def start(self, n_trials: int = 1) -> None:
+        if self.enabled:
+            signal.setitimer(signal.ITIMER_REAL, self.seconds * n_trials)
+
+    def stop(self) -> None:
+        if self.enabled:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _as_evaluation(result: Any) -> Evaluation:
+    if isinstance(result, Evaluation):
+        return result
+    if isinstance(result, Real):
+        return Evaluation(float(result))
+    raise TypeError(f"evaluate must return an Evaluation or a number, not {type(result).__name__}")
+
+
+class _Loop:
+    """State of one run; :func:`drive` is the public face."""
+
+    def __init__(self, problem: Problem, strategy: Strategy, budget: Budget, seed: int,
+                 trial_timeout: float | None) -> None:
+        self.problem = problem
+        self.strategy = strategy
+        self.budget = budget
+        self.seed = seed
+        self.alarm = _Alarm(trial_timeout)
+        self.trials: list[Trial] = []
+        self.spent = 0.0
+        fidelity = problem.fidelity
+        self.fidelity_high = None if fidelity is None else float(fidelity.high)
+        self.fidelity_low = None if fidelity is None else float(fidelity.low)
+
+    # -- budget ----------------------------------------------------------------------------
+    def room(self) -> int:
+        """How many suggestions to ask for next (0 when the budget is spent)."""
+        if self.budget.kind == "evaluations":
+            left = self.budget.max_evaluations - len(self.trials)
+        else:
+            left = BATCH_CAP if self.spent < self.budget.amount else 0
+        cap = self.strategy.max_batch or BATCH_CAP
+        return max(0, min(left, cap, BATCH_CAP))
+
+    # -- checks ----------------------------------------------------------------------------
+    def check(self, suggestion: Any) -> Suggestion:
+        name = self.strategy.name or type(self.strategy).__name__
+        if not isinstance(suggestion, Suggestion):
+            raise _StrategyFault(f"strategy '{name}' returned {type(suggestion).__name__}, not a Suggestion")
+        try:
+            self.problem.space.validate(suggestion.config)
+        except SpaceError as exc:
+            raise _StrategyFault(f"strategy '{name}' proposed an invalid config: {exc}") from None
+        fid = suggestion.fidelity
+        if fid is not None:
+            if self.fidelity_high is None:
+                raise _StrategyFault(f"strategy '{name}' asked for fidelity {fid!r} on a problem without one")
+            if not (isinstance(fid, Real) and self.fidelity_low <= fid <= self.fidelity_high):
+                raise _StrategyFault(
+                    f"strategy '{name}' asked for fidelity {fid!r}, outside "
+                    f"[{self.fidelity_low:g}, {self.fidelity_high:g}]"
+                )
+        return suggestion
+
+    # -- evaluation ------------------------------------------------------------------------
+    def evaluate(self, batch: Sequence[Suggestion]) -> list[tuple[Evaluation | None, str | None, Status, float]]:
+        """Evaluate a batch; each item is (evaluation, error, status, seconds)."""
+        first = len(self.trials)
+        seeds = [trial_seed(self.seed, first + i) for i in range(len(batch))]
+        fidelities = [s.fidelity for s in batch]
+        if self.problem.batch and len(batch) > 1:
+            start = time.perf_counter()
+            try:
+                self.alarm.start(len(batch))
+                results = self.problem.evaluate_batch([s.config for s in batch], fidelities, seeds)
+                self.alarm.stop()
+                if len(results) != len(batch):
+                    raise ValueError("evaluate_batch returned the wrong number of evaluations")
+                each = (time.perf_counter() - start) / len(batch)
+                return [self._judge(r, None, each) for r in results]
+            except TrialTimeout:
+                self.alarm.stop()
+            except Exception:  # noqa: BLE001 - isolate the failing configs one by one below
+                self.alarm.stop()
+        out = []
+        for suggestion, fidelity, seed in zip(batch, fidelities, seeds):
+            start = time.perf_counter()
+            try:
+                self.alarm.start()
+                result = self.problem.evaluate(suggestion.config, fidelity, seed)
+                self.alarm.stop()
+                out.append(self._judge(result, None, time.perf_counter() - start))
+            except TrialTimeout:
+                seconds = time.perf_counter() - start
+                out.append((None, f"timeout after {self.alarm.seconds:g} s", Status.TIMEOUT, seconds))
+            except Exception as exc:  # noqa: BLE001 - any objective error is a failed trial
+                self.alarm.stop()
+                out.append((None, _describe_exception(exc), Status.FAILED, time.perf_counter() - start))
+        return out
+
+    @staticmethod
+    def _judge(result: Any, error: str | None, seconds: float):
+        try:
+            evaluation = _as_evaluation(result)
+            value = float(evaluation.value)
+        except (TypeError, ValueError) as exc:
+            return None, _describe_exception(exc), Status.FAILED, seconds
+        if not math.isfinite(value):
+            return evaluation, f"objective returned {value}", Status.FAILED, seconds
+        return evaluation, None, Status.OK, seconds
+
+    def record(self, batch: Sequence[Suggestion], results, strategy_seconds: float) -> list[Trial]:
+        gradients = self._gradients(batch, results)
+        per_trial_strategy = strategy_seconds / len(batch)
+        made = []
+        for i, (suggestion, (evaluation, error, status, seconds)) in enumerate(zip(batch, results)):
+            fidelity = suggestion.fidelity
+            if fidelity is None and self.fidelity_high is not None:
+                fidelity = self.fidelity_high
+            cost = None if evaluation is None else evaluation.cost
+            if cost is None:
+                cost = 1.0 if fidelity is None else fidelity / self.fidelity_high
+            ok = status is Status.OK
+            test_value = None if evaluation is None or evaluation.test_value is None else float(evaluation.test_value)
+            trial = Trial(
+                index=len(self.trials),
+                config=suggestion.config,
+                fidelity=None if fidelity is None else float(fidelity),
+                value=float(evaluation.value) if ok else math.nan,
+                test_value=test_value,
+                cost=float(cost),
+                eval_seconds=seconds,
+                strategy_seconds=per_trial_strategy,
+                status=status,
+                error=error,
+                info=None if evaluation is None else evaluation.info,
+                tag=suggestion.tag,
+                gradient=gradients[i],
+            )
+            self.trials.append(trial)
+            self.spent += trial.cost
+            made.append(trial)
+        return made
+
+    def _gradients(self, batch: Sequence[Suggestion], results) -> list[tuple | None]:
+        gradients: list[tuple | None] = [None] * len(batch)
+        if not self.problem.has_gradient:
+            return gradients
+        wanted = [i for i, s in enumerate(batch) if s.want_gradient and results[i][2] is Status.OK]
+        if wanted:
+            grads = self.problem.gradient([batch[i].config for i in wanted])
+            for i, row in zip(wanted, grads):
+                gradients[i] = tuple(float(g) for g in row)
+        return gradients
+
+
+class _StrategyFault(Exception):
+    """A strategy broke the protocol; the run fails with this message."""
+
+
+def drive(
+    problem: Problem,
+    strategy: Strategy,
+    budget: Budget,
+    *,
+    seed: int,
+    trial_timeout: float | None = None,
+) -> RunOutcome:
+    """Run ``strategy`` on ``problem`` until ``budget`` is spent.
+
+    Parameters
+    ----------
+    problem, strategy : Problem, Strategy
+        Fresh instances; the strategy is already seeded.
+    budget : Budget
+        Evaluations, or fidelity-weighted cost (the last trial may overshoot a cost budget by
+        at most its own cost), with an optional wall-clock cap.
+    seed : int
+        The problem-side seed; trial ``i`` is evaluated with ``trial_seed(seed, i)``.
+    trial_timeout : float, optional
+        Seconds one evaluation may take before it is recorded as a timeout.
+
+    Returns
+    -------
+    RunOutcome
+    """
+    loop = _Loop(problem, strategy, budget, seed, trial_timeout)
+    outcome = RunOutcome(trials=loop.trials)
+    started = time.perf_counter()
+    deadline = None if budget.wallclock_seconds is None else started + budget.wallclock_seconds
+    label = strategy.name or type(strategy).__name__
+    with loop.alarm:
+        while True:
+            n = loop.room()
+            if n == 0:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                outcome.status, outcome.error = "truncated", f"wall-clock cap of {budget.wallclock_seconds:g} s reached"
+                break
+            t0 = time.perf_counter()
+            try:
+                batch = strategy.ask(n)
+                batch = [loop.check(s) for s in batch]
+            except _StrategyFault as exc:
+                outcome.status, outcome.error = "failed", str(exc)
+                break
+            except Exception as exc:  # noqa: BLE001 - a failing strategy fails its run, visibly
+                outcome.status, outcome.error = "failed", f"strategy '{label}' ask raised {_describe_exception(exc)}"
+                break
+            ask_seconds = time.perf_counter() - t0
+            if not batch:
+                break  # the strategy is exhausted (e.g. a complete grid)
+            if len(batch) > n:
+                outcome.status, outcome.error = "failed", f"strategy '{label}' returned {len(batch)} suggestions for ask({n})"
+                break
+            results = loop.evaluate(batch)
+            if budget.kind == "cost":
+                results, batch = _within_cost(loop, batch, results)
+            t1 = time.perf_counter()
+            trials = loop.record(batch, results, 0.0)
+            try:
+                strategy.tell(trials)
+            except Exception as exc:  # noqa: BLE001
+                outcome.status, outcome.error = "failed", f"strategy '{label}' tell raised {_describe_exception(exc)}"
+                break
+            tell_seconds = time.perf_counter() - t1
+            share = (ask_seconds + tell_seconds) / len(trials)
+            for k in range(len(loop.trials) - len(trials), len(loop.trials)):
+                t = loop.trials[k]
+                loop.trials[k] = Trial(t.index, t.config, t.fidelity, t.value, t.test_value, t.cost,
+                                       t.eval_seconds, share, t.status, t.error, t.info, t.tag, t.gradient)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
+
+
+def _within_cost(loop: _Loop, batch, results):
+    """Keep the prefix of a batch that fits a cost budget (the crossing trial included)."""
+    spent = loop.spent
+    keep = 0
+    for suggestion, (evaluation, _, _, _) in zip(batch, results):
+        keep += 1
+        fidelity = suggestion.fidelity if suggestion.fidelity is not None else loop.fidelity_high
+        cost = evaluation.cost if evaluation is not None and evaluation.cost is not None else (
+            1.0 if fidelity is None else fidelity / loop.fidelity_high)
+        spent += cost
+        if spent >= loop.budget.amount:
+            break
+    return results[:keep], batch[:keep]

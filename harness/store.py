@@ -1,0 +1,321 @@
+"""Results on disk: the suite as given, the resolved runs, and every trial, in Parquet.
+
+Layout of ``results/<suite>/``::
+
+    suite.toml          the suite file exactly as given
+    runs.json           the resolved run list (one entry per run, with its seeds)
+    environment.json    Python, package versions, machine, git commit of the harness
+    trials/part-*.parquet
+                        finished runs; each part holds whole runs, and its key-value
+                        metadata lists those runs (so a run is stored whole or not at all)
+
+Every file is written to a temporary name and renamed into place, so a crash or ``kill -9``
+leaves either the old file or the new one, never half of one. Runs are buffered by the
+driver (the single writer) and flushed as parts every few seconds, so 10,000 runs make tens
+of files, not 10,000, and loading stays fast. Parquet only; never pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from harness.protocols import Problem, Status
+from harness.runner import RunOutcome
+
+__all__ = ["StoreError", "Store", "RunResult", "trials_table", "atomic_write"]
+
+_RUNS_KEY = b"harness.runs"
+#: Flush buffered runs to a new part after this many seconds or runs, whichever comes first:
+#: frequent enough that a kill loses little work, rare enough to keep the file count low.
+FLUSH_SECONDS = 2.0
+FLUSH_RUNS = 2000
+
+#: Run-level columns repeated on every trial row (so one tidy frame needs no join).
+RUN_COLUMNS = (
+    "suite", "problem", "problem_name", "strategy", "strategy_name", "repetition", "seed",
+    "problem_seed", "run_id", "optimum", "reference", "budget", "budget_kind", "run_status", "run_error",
+)
+
+
+class StoreError(RuntimeError):
+    """A results directory that cannot be read or written as asked."""
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+@dataclass
+class RunResult:
+    """A finished run as a worker returns it: its run record and its trials as a table."""
+
+    record: dict
+    table: pa.Table
+
+
+def _num(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def trials_table(record: Mapping[str, Any], problem: Problem | None, outcome: RunOutcome) -> pa.Table:
+    """Columnar form of a run's trials (the schema documented in the README)."""
+    trials = outcome.trials
+    n = len(trials)
+    configs = [t.config for t in trials]
+    columns: dict[str, Any] = {}
+    for key in RUN_COLUMNS:
+        columns[key] = [record[key]] * n
+    columns["trial"] = pa.array([t.index for t in trials], pa.int64())
+    columns["config"] = pa.array([json.dumps(c) for c in configs], pa.string())
+    for param in () if problem is None else problem.space.params:
+        values = [c.get(param.name) for c in configs]
+        if param.kind == "float":
+            columns[f"param_{param.name}"] = pa.array(values, pa.float64())
+        elif param.kind == "int":
+            columns[f"param_{param.name}"] = pa.array(values, pa.int64())
+        else:
+            columns[f"param_{param.name}"] = pa.array([None if v is None else str(v) for v in values], pa.string())
+    columns["fidelity"] = pa.array([_num(t.fidelity) for t in trials], pa.float64())
+    columns["value"] = pa.array([t.value for t in trials], pa.float64())
+    columns["test_value"] = pa.array([_num(t.test_value) for t in trials], pa.float64())
+    columns["noise_free_value"] = pa.array(
+        [_num(t.info.get("noise_free_value")) if t.info else math.nan for t in trials], pa.float64()
+    )
+    costs = [t.cost for t in trials]
+    cumulative, total = [], 0.0
+    for c in costs:
+        total += c
+        cumulative.append(total)
+    columns["cost"] = pa.array(costs, pa.float64())
+    columns["cum_cost"] = pa.array(cumulative, pa.float64())
+    columns["eval_seconds"] = pa.array([t.eval_seconds for t in trials], pa.float64())
+    columns["strategy_seconds"] = pa.array([t.strategy_seconds for t in trials], pa.float64())
+    columns["status"] = pa.array([t.status.value for t in trials], pa.string())
+    columns["error"] = pa.array([t.error for t in trials], pa.string())
+    columns["info"] = pa.array([None if not t.info else json.dumps(t.info, default=str) for t in trials], pa.string())
+    schema_types = {"repetition": pa.int64(), "seed": pa.int64(), "problem_seed": pa.int64(),
+                    "optimum": pa.float64(), "reference": pa.float64(), "budget": pa.float64()}
+    for key in RUN_COLUMNS:
+        columns[key] = pa.array(columns[key], schema_types.get(key, pa.string()))
+    return pa.table(columns)
+
+
+class Store:
+    """One results directory. The driver process is its only writer."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.trials_dir = self.path / "trials"
+        self._buffer: list[RunResult] = []
+        self._last_flush = time.monotonic()
+
+    # -- set-up ----------------------------------------------------------------------------
+    def prepare(self, suite_text: str, runs: Sequence[Mapping[str, Any]], environment: Mapping[str, Any]) -> None:
+        """Record the suite as given, the resolved run list and the environment."""
+        self.trials_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path / "suite.toml", suite_text.encode())
+        atomic_write(self.path / "runs.json", json.dumps(list(runs), indent=1).encode())
+        atomic_write(self.path / "environment.json", json.dumps(dict(environment), indent=1).encode())
+
+    def planned_run_ids(self) -> list[str] | None:
+        """Run ids of the current suite (``runs.json``), or None if there is none."""
+        path = self.path / "runs.json"
+        if not path.exists():
+            return None
+        try:
+            return [r["run_id"] for r in json.loads(path.read_text())]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"{path} is corrupt ({exc}); delete it to start this results directory afresh") from None
+
+    # -- parts -----------------------------------------------------------------------------
+    def parts(self) -> list[Path]:
+        """Stored part files in write order."""
+        if not self.trials_dir.exists():
+            return []
+        return sorted(self.trials_dir.glob("part-*.parquet"))
+
+    def _part_records(self, part: Path) -> list[dict]:
+        try:
+            metadata = pq.read_schema(part).metadata or {}
+            return json.loads(metadata[_RUNS_KEY])
+        except Exception as exc:  # noqa: BLE001 - any unreadable part is reported by name
+            raise StoreError(f"corrupt results file {part}: {type(exc).__name__}: {exc}") from None
+
+    def run_records(self) -> list[dict]:
+        """Run-level records of every stored run (one per run id; first stored wins)."""
+        planned = self.planned_run_ids()
+        keep = None if planned is None else set(planned)
+        seen: dict[str, dict] = {}
+        for part in self.parts():
+            for record in self._part_records(part):
+                if record["run_id"] not in seen and (keep is None or record["run_id"] in keep):
+                    seen[record["run_id"]] = record
+        return list(seen.values())
+
+    def finished_run_ids(self) -> set[str]:
+        """Ids of runs stored whole (the ones a rerun skips)."""
+        return {r["run_id"] for r in self.run_records()}
+
+    # -- writing ---------------------------------------------------------------------------
+    def add(self, result: RunResult) -> None:
+        """Buffer a finished run; flush when enough time or runs have accumulated."""
+        self._buffer.append(result)
+        if len(self._buffer) >= FLUSH_RUNS or time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write buffered runs as one new part file (atomically)."""
+        if not self._buffer:
+            return
+        self._write_part([r.table for r in self._buffer], [r.record for r in self._buffer])
+        self._buffer = []
+        self._last_flush = time.monotonic()
+
+    def _write_part(self, tables: Sequence[pa.Table], records: Sequence[dict]) -> Path:
+        table = _concat(tables)
+        metadata = dict(table.schema.metadata or {})
+        metadata[_RUNS_KEY] = json.dumps(list(records)).encode()
+        table = table.replace_schema_metadata(metadata)
+        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd")
+        path = self.trials_dir / name
+        atomic_write(path, sink.getvalue().to_pybytes())
+        return path
+
+    def compact(self) -> None:
+        """Merge all parts into one (written before the old ones are removed).
+
+        A crash between the two steps leaves duplicates, which loading ignores (a run id is
+        read from the first part that holds it).
+        """
+        parts = self.parts()
+        if len(parts) <= 1:
+            return
+        tables, records = self._read_parts(parts)
+        merged = self._write_part(tables, records)
+        for part in parts:
+            if part != merged:
+                part.unlink()
+
+    def drop_runs(self, run_ids: set[str]) -> None:
+        """Remove stored runs (e.g. failed ones about to be retried), rewriting the parts."""
+        parts = self.parts()
+        tables, records = self._read_parts(parts)
+        keep = [r for r in records if r["run_id"] not in run_ids]
+        if len(keep) == len(records):
+            return
+        ids = pa.array([r["run_id"] for r in keep], pa.string())
+        if keep:
+            self._write_part([t.filter(pc.is_in(t["run_id"], value_set=ids)) for t in tables], keep)
+        for part in parts:
+            part.unlink()
+
+    # -- reading ---------------------------------------------------------------------------
+    def _read_parts(self, parts: Iterable[Path]) -> tuple[list[pa.Table], list[dict]]:
+        planned = self.planned_run_ids()
+        keep = None if planned is None else set(planned)
+        seen: set[str] = set()
+        tables, records = [], []
+        for part in parts:
+            part_records = self._part_records(part)
+            wanted = [r for r in part_records if r["run_id"] not in seen and (keep is None or r["run_id"] in keep)]
+            if not wanted:
+                continue
+            try:
+                table = pq.read_table(part)
+            except Exception as exc:  # noqa: BLE001
+                raise StoreError(f"corrupt results file {part}: {type(exc).__name__}: {exc}") from None
+            if len(wanted) != len(part_records):
+                ids = pa.array([r["run_id"] for r in wanted], pa.string())
+                table = table.filter(pc.is_in(table["run_id"], value_set=ids))
+            seen.update(r["run_id"] for r in wanted)
+            tables.append(table.replace_schema_metadata(None))
+            records.extend(wanted)
+        return tables, records
+
+    def load(self):
+        """Every stored trial as one tidy pandas DataFrame (see the README for columns)."""
+        if not self.path.exists():
+            raise StoreError(f"no results directory at {self.path}")
+        tables, _ = self._read_parts(self.parts())
+        if not tables:
+            raise StoreError(f"no stored trials under {self.path}")
+        table = _concat(tables)
+        return table.to_pandas()
+
+    def runs(self):
+        """One row per stored run (runs that ended before any trial included)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.run_records())
+
+    def read_json(self, name: str) -> Any:
+        """A JSON side file of the results directory (``runs.json``, ``environment.json``)."""
+        return json.loads((self.path / name).read_text())
+
+
+def _concat(tables: Sequence[pa.Table]) -> pa.Table:
+    """Concatenate tables whose parameter columns may differ (problems differ in spaces)."""
+    if len(tables) == 1:
+        return tables[0]
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # Two problems gave one parameter name different types: keep every value as text.
+        names = {f.name for t in tables for f in t.schema if f.name.startswith("param_")}
+        fixed = []
+        for t in tables:
+            for name in names & set(t.column_names):
+                t = t.set_column(t.column_names.index(name), name, t[name].cast(pa.string()))
+            fixed.append(t)
+        return pa.concat_tables(fixed, promote_options="permissive")
+
+
+def run_record(spec: Mapping[str, Any], problem: Problem, outcome: RunOutcome) -> dict:
+    """The run-level record stored for a run (also repeated on its trial rows)."""
+    return {
+        "suite": spec["suite"],
+        "problem": spec["problem"],
+        "problem_name": spec["problem_name"],
+        "strategy": spec["strategy"],
+        "strategy_name": spec["strategy_name"],
+        "repetition": spec["repetition"],
+        "seed": spec["seed"],
+        "problem_seed": spec["problem_seed"],
+        "run_id": spec["run_id"],
+        "optimum": _num(problem.optimum) if problem is not None else math.nan,
+        "reference": _num(getattr(problem, "reference", None)) if problem is not None else math.nan,
+        "budget": float(spec["budget"]["amount"]),
+        "budget_kind": spec["budget"]["kind"],
+        "run_status": outcome.status,
+        "run_error": outcome.error,
+        "n_trials": len(outcome.trials),
+        "n_failed": sum(t.status is not Status.OK for t in outcome.trials),
+        "seconds": outcome.seconds,
+    }

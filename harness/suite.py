@@ -1,0 +1,271 @@
+"""Suite files (TOML): parsed, validated at the edge, and resolved into run specs.
+
+Every error names the bad field in one line, in the form "The 'budget' field of suite
+'quick' must be an integer >= 1. Got 0.", and is raised before anything is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harness.protocols import Budget, StrategyError
+from harness.registry import RegistryError, problems, strategies
+from harness.space import SpaceError
+
+__all__ = ["ConfigError", "Entry", "Suite", "load_suite", "parse_suite", "FIXED_INSTANCE"]
+
+#: The instance used by ``instance = "fixed"``: one shifted instance shared by every run.
+FIXED_INSTANCE = 1
+
+_TOP_KEYS = {"name", "seed", "seeds", "budget", "trial_timeout", "problems", "strategies", "executor", "description"}
+_BUDGET_KEYS = {"evaluations", "cost", "wallclock_seconds"}
+_EXECUTOR_KEYS = {"kind", "workers", "address"}
+_ENTRY_KEYS = {"name", "label", "params"}
+
+
+class ConfigError(ValueError):
+    """A suite file that cannot be run; the message names the field."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One problem or strategy of a suite: registry name, label and parameters."""
+
+    name: str
+    label: str
+    params: dict
+    instance: Any = None  # problems only: None, "seed", "fixed" or an int
+    budget: Budget | None = None  # problems only: overrides the suite budget
+
+    def identity(self) -> str:
+        """Canonical text of what the entry is (labels excluded), used to derive seeds."""
+        return json.dumps([self.name, self.params, self.instance], sort_keys=True, default=str)
+
+
+@dataclass
+class Suite:
+    """A validated suite."""
+
+    name: str
+    seed: int
+    repetitions: list[int]
+    budget: Budget
+    trial_timeout: float | None
+    problems: list[Entry]
+    strategies: list[Entry]
+    executor: dict = field(default_factory=dict)
+    text: str = ""
+
+    def runs(self) -> list[dict]:
+        """Resolve the run list: problems x strategies x repetitions, with derived seeds.
+
+        A run's seeds depend only on the suite seed and the run's own identity, so adding
+        or removing a problem or strategy never changes another run's trials. The problem
+        seed ignores the strategy: every strategy at a repetition sees the same problem
+        randomness (common random numbers make paired comparisons sharper).
+        """
+        out = []
+        for p in self.problems:
+            budget = p.budget or self.budget
+            for s in self.strategies:
+                for rep in self.repetitions:
+                    instance = {"seed": rep, "fixed": FIXED_INSTANCE}.get(p.instance, p.instance)
+                    spec = {
+                        "suite": self.name,
+                        "problem": p.label,
+                        "problem_name": p.name,
+                        "problem_params": p.params,
+                        "instance": instance,
+                        "strategy": s.label,
+                        "strategy_name": s.name,
+                        "strategy_params": s.params,
+                        "repetition": rep,
+                        "seed": derive_seed(self.seed, "strategy", p.identity(), s.identity(), rep),
+                        "problem_seed": derive_seed(self.seed, "problem", p.identity(), rep),
+                        "budget": budget.to_json(),
+                        "trial_timeout": self.trial_timeout,
+                    }
+                    spec["run_id"] = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+                    out.append(spec)
+        return out
+
+
+def derive_seed(suite_seed: int, *identity: Any) -> int:
+    """A 63-bit seed from the suite seed and an identity, via numpy's SeedSequence."""
+    words = [int.from_bytes(hashlib.sha256(str(part).encode()).digest()[:4], "little") for part in identity]
+    state = np.random.SeedSequence([suite_seed, *words]).generate_state(2, np.uint32)
+    return int((int(state[0]) << 32 | int(state[1])) >> 1)
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Read and validate a suite file."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read suite file {path}: {exc.strerror}.") from None
+    return parse_suite(text, default_name=path.stem)
+
+
+def parse_suite(text: str, default_name: str = "suite") -> Suite:
+    """Parse and validate suite TOML text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The suite file is not valid TOML: {exc}.") from None
+    name = data.get("name", default_name)
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\") or name.startswith("."):
+        raise ConfigError(f"The 'name' field of the suite must be a non-empty string usable as a folder name. Got {name!r}.")
+    where = f"of suite '{name}'"
+    _no_unknown(data, _TOP_KEYS, "field", where)
+
+    seed = data.get("seed", 0)
+    if not _is_int(seed) or seed < 0:
+        raise ConfigError(f"The 'seed' field {where} must be an integer >= 0. Got {seed!r}.")
+    seeds = data.get("seeds", 5)
+    if _is_int(seeds):
+        if seeds < 1:
+            raise ConfigError(f"The 'seeds' field {where} must be an integer >= 1 or a list of integers. Got {seeds!r}.")
+        repetitions = list(range(seeds))
+    elif isinstance(seeds, list) and seeds and all(_is_int(s) and s >= 0 for s in seeds) and len(set(seeds)) == len(seeds):
+        repetitions = list(seeds)
+    else:
+        raise ConfigError(f"The 'seeds' field {where} must be an integer >= 1 or a non-empty list of distinct integers >= 0. Got {seeds!r}.")
+
+    if "budget" not in data:
+        raise ConfigError(f"The 'budget' field {where} is required (e.g. budget = 50).")
+    budget = _budget(data["budget"], f"'budget' field {where}")
+    timeout = data.get("trial_timeout")
+    if timeout is not None and (not _is_number(timeout) or timeout <= 0):
+        raise ConfigError(f"The 'trial_timeout' field {where} must be a number of seconds > 0. Got {timeout!r}.")
+
+    executor = data.get("executor", {})
+    if not isinstance(executor, dict):
+        raise ConfigError(f"The 'executor' field {where} must be a table. Got {executor!r}.")
+    _no_unknown(executor, _EXECUTOR_KEYS, "field", f"of the executor {where}", prefix="executor.")
+    if executor.get("kind", "ray") not in ("ray", "serial"):
+        raise ConfigError(f"The 'executor.kind' field {where} must be 'ray' or 'serial'. Got {executor.get('kind')!r}.")
+    workers = executor.get("workers")
+    if workers is not None and (not _is_int(workers) or workers < 1):
+        raise ConfigError(f"The 'executor.workers' field {where} must be an integer >= 1. Got {workers!r}.")
+
+    problem_entries = _entries(data.get("problems"), "problems", where, problems)
+    strategy_entries = _entries(data.get("strategies"), "strategies", where, strategies)
+    suite = Suite(name, seed, repetitions, budget, None if timeout is None else float(timeout),
+                  problem_entries, strategy_entries, executor, text)
+    _check_compatibility(suite, where)
+    return suite
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _no_unknown(table: dict, allowed: set, what: str, where: str, prefix: str = "") -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f"; did you mean '{prefix}{close[0]}'?" if close else f" (allowed: {', '.join(sorted(allowed))})"
+            raise ConfigError(f"Unknown {what} '{prefix}{key}' {where}{hint}")
+
+
+def _budget(value: Any, field_name: str) -> Budget:
+    if _is_int(value):
+        if value < 1:
+            raise ConfigError(f"The {field_name} must be an integer >= 1. Got {value!r}.")
+        return Budget(value, "evaluations")
+    if not isinstance(value, dict):
+        raise ConfigError(f"The {field_name} must be an integer >= 1 or a table with 'evaluations' or 'cost'. Got {value!r}.")
+    _no_unknown(value, _BUDGET_KEYS, "key", f"in the {field_name}")
+    has_evals, has_cost = "evaluations" in value, "cost" in value
+    if has_evals == has_cost:
+        raise ConfigError(f"The {field_name} must give exactly one of 'evaluations' or 'cost'. Got {value!r}.")
+    wall = value.get("wallclock_seconds")
+    if wall is not None and (not _is_number(wall) or wall <= 0):
+        raise ConfigError(f"The 'wallclock_seconds' key in the {field_name} must be a number > 0. Got {wall!r}.")
+    if has_evals:
+        amount = value["evaluations"]
+        if not _is_int(amount) or amount < 1:
+            raise ConfigError(f"The 'evaluations' key in the {field_name} must be an integer >= 1. Got {amount!r}.")
+        return Budget(amount, "evaluations", wall)
+    amount = value["cost"]
+    if not _is_number(amount) or amount <= 0:
+        raise ConfigError(f"The 'cost' key in the {field_name} must be a number > 0. Got {amount!r}.")
+    return Budget(float(amount), "cost", wall)
+
+
+def _entries(raw: Any, key: str, where: str, registry) -> list[Entry]:
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f"The '{key}' field {where} must be a non-empty list. Got {raw!r}.")
+    out: list[Entry] = []
+    for i, item in enumerate(raw):
+        field_name = f"'{key}[{i}]' entry {where}"
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise ConfigError(f"The {field_name} must be a name or a table with a 'name'. Got {item!r}.")
+        item = dict(item)
+        name = item.pop("name")
+        try:
+            registry.resolve(name)
+        except RegistryError as exc:
+            raise ConfigError(f"The {field_name}: {exc}.") from None
+        label = item.pop("label", None)
+        params = dict(item.pop("params", {}))
+        instance = item.pop("instance", None) if key == "problems" else None
+        budget = _budget(item.pop("budget"), f"'budget' of the {field_name}") if key == "problems" and "budget" in item else None
+        params.update(item)  # remaining keys are parameters, written inline for brevity
+        if instance is not None and instance not in ("seed", "fixed") and not _is_int(instance):
+            raise ConfigError(f"The 'instance' of the {field_name} must be 'seed', 'fixed' or an integer. Got {instance!r}.")
+        if label is None:
+            shown = {**params, **({"instance": instance} if instance is not None else {})}
+            label = name if not shown else name + "[" + ",".join(f"{k}={v}" for k, v in sorted(shown.items())) + "]"
+        if not isinstance(label, str) or not label:
+            raise ConfigError(f"The 'label' of the {field_name} must be a non-empty string. Got {label!r}.")
+        if any(e.label == label for e in out):
+            raise ConfigError(f"The {field_name} repeats the label '{label}'; give one of them a distinct 'label'.")
+        out.append(Entry(name, label, params, instance, budget))
+    return out
+
+
+def _check_compatibility(suite: Suite, where: str) -> None:
+    """Build every problem once and every strategy against it, so bad params fail now."""
+    for i, entry in enumerate(suite.problems):
+        instance = {"seed": suite.repetitions[0], "fixed": FIXED_INSTANCE}.get(entry.instance, entry.instance)
+        try:
+            problem = problems.create(entry.name, instance=instance, **entry.params)
+        except (TypeError, ValueError, SpaceError, RegistryError) as exc:
+            raise ConfigError(f"The 'problems[{i}]' entry {where} ({entry.name}): {_first_line(exc)}") from None
+        for j, strat in enumerate(suite.strategies):
+            cls = strategies.factory(strat.name)
+            allowed = set(cls.parameters())
+            for param in strat.params:
+                if param not in allowed:
+                    close = difflib.get_close_matches(param, sorted(allowed), n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else (
+                        f" (its parameters: {', '.join(sorted(allowed))})" if allowed else " (it takes no parameters)")
+                    raise ConfigError(f"The 'strategies[{j}]' entry {where} ({strat.name}) has unknown parameter '{param}'{hint}")
+            try:
+                cls.check_compatible(problem.space, problem.fidelity)
+                cls(problem.space, 0, entry.budget or suite.budget, problem.fidelity, **strat.params)
+            except (StrategyError, TypeError, ValueError) as exc:
+                raise ConfigError(
+                    f"The 'strategies[{j}]' entry {where} ({strat.name}) cannot run on problem '{entry.label}': {_first_line(exc)}"
+                ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
