@@ -1,0 +1,260 @@
+"""Bayesian optimisation with a Gaussian process (Matern-5/2 ARD, MAP hyperparameters).
+
+The reference model-based strategy of the harness, built on numpy/scipy only:
+
+1. A seeded initial design (scrambled Sobol, ``n_initial`` points).
+2. Every ask after that: standardise the observed values, fit the GP hyperparameters by
+   maximising the log marginal likelihood plus weak priors (:mod:`strategies._gp`), and
+   maximise log expected improvement (or a confidence bound) over valid points of the space
+   (:mod:`strategies._gp_search`).
+3. ``ask(n > 1)`` and asks while earlier suggestions are still pending use the *kriging
+   believer* (each chosen point is added to the data at its posterior mean before choosing
+   the next) or a *constant liar* (at the worst observed value).
+
+Failed trials (``nan`` values) are kept as data at the *worst* observed value, so the model
+learns to avoid the region where the objective fails; before any finite value exists they are
+left out. If the GP cannot be fitted (a kernel matrix singular even with jitter), the fit is
+retried with a noise floor of 1e-4 and then 1e-2; if that fails too, the suggestion is a
+uniform random point and its tag says so (``"bayesian:random-fallback:..."``). Tags name the
+source of every suggestion: ``init``, ``logei``/``ucb``, ``*-believer``/``*-liar`` for batch
+members, or ``random-fallback``.
+
+References: Jones, Schonlau & Welch (1998), *Efficient Global Optimization*; Snoek, Larochelle
+& Adams (2012), *Practical Bayesian Optimization of Machine Learning Algorithms*; Ament et al.
+(2023) for log EI; Ginsbourger, Le Riche & Carraro (2010) for kriging believer/constant liar.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Sequence
+
+import numpy as np
+from scipy.stats import qmc
+
+from harness.protocols import Budget, Fidelity, Strategy, StrategyError, Suggestion, Trial
+from harness.registry import strategy
+from harness.space import Space
+
+from ._gp import GPFitError, GPHyperPrior, GaussianProcess, fit_gp
+from ._gp_acquisition import log_expected_improvement, lower_confidence_bound
+from ._gp_search import FeatureMap, maximise_acquisition
+
+__all__ = ["BayesianOptimization"]
+
+_ACQUISITIONS = ("logei", "ucb")
+_BATCH_MODES = ("kriging-believer", "constant-liar")
+
+
+@strategy("bayesian")
+class BayesianOptimization(Strategy):
+    """Gaussian-process Bayesian optimisation (Matern-5/2 ARD kernel, log EI).
+
+    Parameters
+    ----------
+    space, seed, budget, fidelity
+        As for every strategy; the fidelity is ignored (suggestions are at full fidelity).
+    n_initial : int or None
+        Size of the Sobol initial design; ``None`` gives ``min(max(d + 1, 5), budget / 4)``
+        (at least 2), d the number of parameters.
+    acquisition : {"logei", "ucb"}
+        Log expected improvement (Ament et al. 2023) or the lower confidence bound
+        ``mean - ucb_kappa * std``.
+    ucb_kappa : float
+        Exploration weight of ``"ucb"``.
+    batch_mode : {"kriging-believer", "constant-liar"}
+        How suggestions of one batch (and pending ones) are made to differ.
+    n_candidates : int
+        Sobol candidates per acquisition maximisation (plus a quarter as many around the best
+        points), before local refinement.
+    n_local : int
+        Best candidates refined by L-BFGS-B and discrete neighbourhood moves.
+    fit_restarts : int
+        Hyperparameter starts per fit (the previous optimum, the prior medians, prior draws).
+    noise_floor : float
+        Lower bound of the noise variance, relative to the standardised outputs' variance 1.
+    """
+
+    supports_conditionals = True
+    supports_mixed = True
+    max_batch = 16
+
+    def __init__(
+        self,
+        space: Space,
+        seed: int,
+        budget: Budget,
+        fidelity: Fidelity | None = None,
+        *,
+        n_initial: int | None = None,
+        acquisition: str = "logei",
+        ucb_kappa: float = 2.0,
+        batch_mode: str = "kriging-believer",
+        n_candidates: int = 2048,
+        n_local: int = 5,
+        fit_restarts: int = 3,
+        noise_floor: float = 1e-6,
+    ) -> None:
+        super().__init__(space, seed, budget, fidelity)
+        if acquisition not in _ACQUISITIONS:
+            raise StrategyError(f"The 'acquisition' parameter of 'bayesian' must be one of {_ACQUISITIONS}. Got {acquisition!r}.")
+        if batch_mode not in _BATCH_MODES:
+            raise StrategyError(f"The 'batch_mode' parameter of 'bayesian' must be one of {_BATCH_MODES}. Got {batch_mode!r}.")
+        if not 0 < noise_floor < 1:
+            raise StrategyError(f"The 'noise_floor' parameter of 'bayesian' must be in (0, 1). Got {noise_floor!r}.")
+        d = len(space.params)
+        amount = budget.max_evaluations or int(budget.amount)
+        if n_initial is None:
+            n_initial = max(2, min(max(d + 1, 5), amount // 4))
+        if isinstance(n_initial, bool) or not isinstance(n_initial, (int, np.integer)) or n_initial < 1:
+            raise StrategyError(f"The 'n_initial' parameter of 'bayesian' must be an integer >= 1. Got {n_initial!r}.")
+        self.n_initial = int(n_initial)
+        self.acquisition = acquisition
+        self.ucb_kappa = float(ucb_kappa)
+        self.batch_mode = batch_mode
+        self.n_candidates = int(n_candidates)
+        self.n_local = int(n_local)
+        self.fit_restarts = int(fit_restarts)
+        self.prior = GPHyperPrior(noise_floor=float(noise_floor))
+        self.fmap = FeatureMap(space)
+        design_seed, self._search_seed = np.random.SeedSequence(self.seed).spawn(2)
+        self._design = qmc.Sobol(d, scramble=True, seed=np.random.default_rng(design_seed))
+        self._rng = np.random.default_rng(self._search_seed)
+        self._asked = 0
+        self._observed: list[tuple[np.ndarray, float]] = []  # canonical unit, value (nan = failed)
+        self._pending: dict[str, np.ndarray] = {}  # tag -> canonical unit
+        self._theta: np.ndarray | None = None
+        #: One entry per model-based ask: what happened in the fit (for inspection and tests).
+        self.fit_log: list[dict] = []
+
+    # -- protocol ---------------------------------------------------------------------------
+    def ask(self, n: int) -> list[Suggestion]:
+        """Propose ``n`` configs: the initial design first, then GP suggestions."""
+        out: list[Suggestion] = []
+        # The model needs two finite values; until then (failures included) the design goes on.
+        while len(out) < n and (self._asked < self.n_initial or self._n_usable() < 2):
+            with warnings.catch_warnings():
+                # Sobol warns when drawn one at a time; the first n of a scrambled sequence
+                # are still well spread.
+                warnings.simplefilter("ignore", UserWarning)
+                point = self._design.random(1)
+            out.append(self._suggest(point, "init"))
+        if len(out) < n:
+            out.extend(self._model_batch(n - len(out)))
+        return out
+
+    def tell(self, trials: Sequence[Trial]) -> None:
+        """Record finished trials; failed ones (nan value) are kept as failures."""
+        for trial in trials:
+            if isinstance(trial.tag, str):
+                self._pending.pop(trial.tag, None)
+            unit = self.space.encode([trial.config])[0]
+            value = float(trial.value) if trial.ok and trial.value is not None else math.nan
+            self._observed.append((unit, value if math.isfinite(value) else math.nan))
+
+    # -- internals --------------------------------------------------------------------------
+    def _suggest(self, raw: np.ndarray, source: str) -> Suggestion:
+        raw = np.clip(np.asarray(raw, dtype=float).reshape(1, -1), 0.0, 1.0)
+        config = self.space.decode(raw)[0]
+        tag = f"bayesian:{source}:{self._asked}"
+        self._asked += 1
+        self._pending[tag] = self.space.encode([config])[0]
+        return Suggestion(config=config, tag=tag)
+
+    def _n_usable(self) -> int:
+        return sum(math.isfinite(v) for _, v in self._observed)
+
+    def _training_data(self) -> tuple[np.ndarray, np.ndarray, float, float]:
+        units = np.array([u for u, _ in self._observed])
+        values = np.array([v for _, v in self._observed])
+        finite = np.isfinite(values)
+        # Failures count as the worst value seen, which steers the search away from them.
+        values = np.where(finite, values, values[finite].max())
+        mean, std = float(values.mean()), float(values.std())
+        std = std if std > 0 else 1.0
+        return self.fmap.features(units), (values - mean) / std, mean, std
+
+    def _fit(self, x: np.ndarray, y: np.ndarray) -> tuple[GaussianProcess | None, str]:
+        floors = [self.prior.noise_floor] + [f for f in (1e-4, 1e-2) if f > self.prior.noise_floor]
+        for attempt, floor in enumerate(floors):
+            prior = self.prior if attempt == 0 else GPHyperPrior(noise_floor=floor)
+            try:
+                gp, info = fit_gp(x, y, prior=prior, rng=self._rng, warm_start=self._theta, restarts=self.fit_restarts)
+            except (GPFitError, np.linalg.LinAlgError, ValueError) as exc:
+                self.fit_log.append({"n": len(y), "error": str(exc), "noise_floor": floor})
+                continue
+            self._theta = info["theta"]
+            self.fit_log.append({"n": len(y), "theta": info["theta"].tolist(), "nlp": info["nlp"], "noise_floor": floor})
+            return gp, "" if attempt == 0 else f"noise-floor-{floor:g}"
+        return None, "gp-fit-failed"
+
+    def _model_batch(self, n: int) -> list[Suggestion]:
+        x, y, _, _ = self._training_data()
+        gp, note = self._fit(x, y)
+        out: list[Suggestion] = []
+        if gp is None:
+            for _ in range(n):
+                out.append(self._suggest(self._rng.random(self.fmap.dim), f"random-fallback:{note}"))
+            return out
+        # Suggestions not yet told (from earlier asks or this one) are fantasised as data.
+        pending = [u for u in self._pending.values()]
+        theta = gp.theta
+        y_best = float(y.min())
+        base_x, base_y = x, y
+        for k in range(n):
+            if pending:
+                fx = self.fmap.features(np.array(pending))
+                fy = self._fantasy(gp, fx, y)
+                try:
+                    model = GaussianProcess(np.vstack([base_x, fx]), np.r_[base_y, fy], theta)
+                except GPFitError:
+                    model = gp
+                best = min(y_best, float(fy.min()))
+            else:
+                model, best = gp, y_best
+            raw, _ = maximise_acquisition(
+                self._acquisition_fn(model, best),
+                self.fmap,
+                self._rng,
+                self._incumbents(),
+                n_candidates=self.n_candidates,
+                n_local=self.n_local,
+            )
+            source = self.acquisition + ("" if not pending else "-" + self.batch_mode.split("-")[1])
+            if note:
+                source += f"({note})"
+            suggestion = self._suggest(raw, source)
+            out.append(suggestion)
+            pending.append(self._pending[suggestion.tag])
+        return out
+
+    def _fantasy(self, gp: GaussianProcess, fx: np.ndarray, y: np.ndarray) -> np.ndarray:
+        if self.batch_mode == "constant-liar":
+            return np.full(fx.shape[0], float(y.max()))
+        return gp.predict(fx)[0]
+
+    def _incumbents(self, k: int = 5) -> np.ndarray:
+        usable = [(v, u) for u, v in self._observed if math.isfinite(v)]
+        usable.sort(key=lambda item: item[0])
+        units = np.array([u for _, u in usable[:k]]).reshape(-1, self.fmap.dim)
+        return self.fmap.raw_from_unit(units, self._rng)
+
+    def _acquisition_fn(self, gp: GaussianProcess, best: float):
+        kappa, use_ei = self.ucb_kappa, self.acquisition == "logei"
+
+        def acq(features: np.ndarray, with_grad: bool = False):
+            if not with_grad:
+                mean, var = gp.predict(features)
+                std = np.sqrt(var)
+                value = (log_expected_improvement(mean, std, best) if use_ei else lower_confidence_bound(mean, std, kappa))[0]
+                return value
+            mean, var, dmean, dvar = gp.predict(features, with_grad=True)
+            std = np.sqrt(var)
+            value, g_mean, g_std = (
+                log_expected_improvement(mean, std, best) if use_ei else lower_confidence_bound(mean, std, kappa)
+            )
+            grad = g_mean[:, None] * dmean + (g_std / (2.0 * std))[:, None] * dvar
+            return value, grad
+
+        return acq
