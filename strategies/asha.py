@@ -1,0 +1,115 @@
+"""ASHA: asynchronous successive halving, promoting as soon as a rung allows.
+
+Li, Jamieson, Rostamizadeh, Gonina, Ben-tzur, Hardt, Recht and Talwalkar (2020), "A System for
+Massively Parallel Hyperparameter Tuning", MLSys, Algorithm 2.
+"""
+
+from __future__ import annotations
+
+import math
+
+from harness.protocols import StrategyError, Suggestion, Trial
+from harness.registry import strategy
+from strategies._multifidelity import MultiFidelityStrategy, max_bracket
+
+__all__ = ["ASHA"]
+
+
+@strategy("asha")
+class ASHA(MultiFidelityStrategy):
+    """Asynchronous successive halving (Li et al. 2020).
+
+    Rungs ``k = 0..K`` (``K = s_max - early_stopping_rate``) run at fidelity
+    ``fidelity.high * eta**(k - K)``. Whenever a suggestion is wanted, ASHA looks from the
+    highest rung down for a config among the top ``floor(|rung k| / eta)`` of the *finished*
+    results of rung ``k`` that has not been promoted yet, and promotes it to rung ``k + 1``;
+    when none exists it starts a new random config in rung 0. Nothing waits for a rung to
+    complete, so ``ask(n)`` returns ``n`` suggestions at once: every promotion available now
+    (highest rung first, best first), then new configs. Failed trials rank last and are never
+    promoted. Runs until the budget is spent; cost budgets are never overspent.
+
+    Parameters
+    ----------
+    space, seed, budget, fidelity
+        As for every strategy; ``fidelity`` is required.
+    eta : float
+        Reduction factor between rungs (default 3).
+    min_fidelity : float or None
+        Smallest fidelity used (default ``fidelity.low``).
+    early_stopping_rate : int
+        ``s`` in the paper: skip the ``s`` lowest rungs (default 0).
+    batch_size : int
+        Most suggestions per ask, i.e. the number of parallel workers ASHA stands in for
+        (default 4). Also the instance's ``max_batch``, so the runner asks for that many; an
+        unlimited batch would start every config of a run before any result is known.
+    """
+
+    def __init__(
+        self,
+        space,
+        seed,
+        budget,
+        fidelity=None,
+        *,
+        eta: float = 3,
+        min_fidelity: float | None = None,
+        early_stopping_rate: int = 0,
+        batch_size: int = 4,
+    ):
+        super().__init__(space, seed, budget, fidelity, eta=eta, min_fidelity=min_fidelity)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise StrategyError(
+                f"The 'batch_size' parameter of strategy '{self.name}' must be an integer >= 1. Got {batch_size!r}."
+            )
+        self.max_batch = batch_size
+        s_max = max_bracket(self.R, self.eta)
+        s = early_stopping_rate
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= s_max:
+            raise StrategyError(
+                f"The 'early_stopping_rate' parameter of strategy '{self.name}' must be an integer in "
+                f"[0, {s_max}] (eta={eta!r}, fidelity ratio {self.R:g}). Got {early_stopping_rate!r}."
+            )
+        top = s_max - s
+        self.rung_fidelities = [self.fidelity_at(self.R * self.eta ** (k - top)) for k in range(top + 1)]
+        self._configs: list[dict] = []
+        # Finished results per rung (config id -> value) and ids already promoted out of it.
+        self._results: list[dict[int, float]] = [{} for _ in self.rung_fidelities]
+        self._promoted: list[set[int]] = [set() for _ in self.rung_fidelities]
+
+    def promotable(self) -> list[tuple[int, int]]:
+        """``(rung, config_id)`` pairs that may move up now, highest rung first, best first."""
+        out = []
+        for k in range(len(self.rung_fidelities) - 2, -1, -1):
+            finished = self._results[k]
+            quota = int(len(finished) // self.eta)
+            ranked = sorted((v, cid) for cid, v in finished.items() if math.isfinite(v))[:quota]
+            out.extend((k, cid) for _, cid in ranked if cid not in self._promoted[k])
+        return out
+
+    def ask(self, n: int) -> list[Suggestion]:
+        """Up to ``n`` suggestions: promotions first, then new configs at the bottom rung."""
+        out: list[Suggestion] = []
+        n = min(n, self.max_batch)
+        for k, config_id in self.promotable():
+            if len(out) >= n:
+                break
+            fidelity = self.rung_fidelities[k + 1]
+            if not self.ledger.fits(self.cost_of(fidelity)):
+                continue  # a cheaper promotion or a new config may still fit
+            self._promoted[k].add(config_id)
+            out.append(self.suggest(self._configs[config_id], fidelity, f"r{k + 1}/c{config_id}", (k + 1, config_id)))
+        fidelity = self.rung_fidelities[0]
+        new = n - len(out)
+        if math.isfinite(self.ledger.limit):
+            room = self.ledger.limit * (1 + 1e-9) - self.ledger.committed
+            new = min(new, int(math.floor(room / self.cost_of(fidelity) + 1e-9)))
+        if new > 0:
+            for config in self.sample_configs(new):
+                config_id = len(self._configs)
+                self._configs.append(config)
+                out.append(self.suggest(config, fidelity, f"r0/c{config_id}", (0, config_id)))
+        return out
+
+    def on_result(self, info: tuple[int, int], value: float, trial: Trial) -> None:
+        rung, config_id = info
+        self._results[rung][config_id] = value
