@@ -7,6 +7,7 @@ line naming the problem; an interrupted run exits with 130 after saying how to r
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import signal
 import sys
@@ -181,7 +182,7 @@ def _show(name: str) -> str:
     if in_problems:
         problem = problems.create(name)
         entry, _ = problems.resolve(name)
-        doc = (type(problem).__doc__ or "").strip()
+        doc = inspect.getdoc(type(problem)) or ""
         parts.append(
             f"problem {name} ({entry.source})\n"
             f"  space:    {problem.space.describe()}\n"
@@ -198,7 +199,7 @@ def _show(name: str) -> str:
         params = "\n".join(f"    {k} = {v!r}" for k, v in cls.parameters().items()) or "    (none)"
         flags = (f"needs fidelity: {cls.needs_fidelity}; conditionals: {cls.supports_conditionals}; "
                  f"mixed types: {cls.supports_mixed}; max batch: {cls.max_batch or 'any'}")
-        parts.append(f"strategy {name} ({entry.source})\n  {flags}\n  parameters:\n{params}\n\n{(cls.__doc__ or '').strip()}")
+        parts.append(f"strategy {name} ({entry.source})\n  {flags}\n  parameters:\n{params}\n\n{inspect.getdoc(cls) or ''}")
     return "\n\n".join(parts)
 
 

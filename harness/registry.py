@@ -100,6 +100,13 @@ class Registry:
             if ep.name not in self._entries:
                 self._add(Entry(ep.name, None, source=f"plugin {ep.value}", entry_point=ep))
 
+    def refresh_plugins(self) -> None:
+        """Scan the entry-point group again (after installing a plugin in this process)."""
+        self._ensure_loaded()
+        for ep in metadata.entry_points(group=self.group):
+            if ep.name not in self._entries:
+                self._add(Entry(ep.name, None, source=f"plugin {ep.value}", entry_point=ep))
+
     # -- lookup ----------------------------------------------------------------------------
     def names(self) -> list[str]:
         """Every registered name or template, sorted."""
