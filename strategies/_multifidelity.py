@@ -108,6 +108,13 @@ class CostLedger:
         """Whether a suggestion costing ``cost`` stays within the budget."""
         return self.committed + cost <= self.limit * (1 + _EPS)
 
+    def affordable(self, cost: float, n: int) -> int:
+        """How many of ``n`` suggestions costing ``cost`` each still fit (``<= n``)."""
+        if not math.isfinite(self.limit) or cost <= 0:
+            return n
+        room = self.limit * (1 + _EPS) - self.committed
+        return max(0, min(n, int(math.floor(room / cost + _EPS))))
+
     def commit(self, tag: Any, cost: float) -> None:
         """Record a suggestion as pending at its estimated ``cost``."""
         self._pending[tag] = cost
@@ -243,6 +250,7 @@ class MultiFidelityStrategy(Strategy):
         self.R = fidelity.high / self.min_fidelity
         self.ledger = CostLedger(budget)
         self._pending: dict[str, Any] = {}
+        self._seen_cost: dict[float, float] = {}
 
     @classmethod
     def check_compatible(cls, space: Space, fidelity: Fidelity | None) -> None:
@@ -264,8 +272,12 @@ class MultiFidelityStrategy(Strategy):
         return float(value)
 
     def cost_of(self, fidelity: float) -> float:
-        """Estimated cost of one trial at ``fidelity``, in full-fidelity evaluations."""
-        return fidelity / self.fidelity.high
+        """Estimated cost of one trial at ``fidelity``, in full-fidelity evaluations.
+
+        The largest cost told so far at that fidelity (problems may report their own cost
+        model), else the runner's default ``fidelity / fidelity.high``.
+        """
+        return self._seen_cost.get(fidelity, fidelity / self.fidelity.high)
 
     def suggest(self, config: dict, fidelity: float, tag: str, info: Any) -> Suggestion:
         """Build a suggestion, commit its cost and remember ``info`` under ``tag``."""
@@ -289,6 +301,8 @@ class MultiFidelityStrategy(Strategy):
                 )
             info = self._pending.pop(trial.tag)
             self.ledger.settle(trial.tag, trial.cost)
+            if trial.ok and trial.fidelity is not None and trial.cost is not None and math.isfinite(trial.cost):
+                self._seen_cost[trial.fidelity] = max(self._seen_cost.get(trial.fidelity, 0.0), float(trial.cost))
             value = float(trial.value) if trial.ok and trial.value is not None else math.inf
             if not math.isfinite(value):
                 value = math.inf
@@ -333,11 +347,7 @@ class BracketStrategy(MultiFidelityStrategy):
                 self._opened += 1
                 self._brackets.append(bracket)
                 continue
-            cost = self.cost_of(bracket.fidelity)
-            affordable = n - len(out)
-            if math.isfinite(self.ledger.limit):
-                room = self.ledger.limit * (1 + _EPS) - self.ledger.committed
-                affordable = min(affordable, int(math.floor(room / cost + _EPS)))
+            affordable = self.ledger.affordable(self.cost_of(bracket.fidelity), n - len(out))
             if affordable <= 0:
                 break
             for config_id, config in bracket.issue(affordable):

@@ -99,10 +99,7 @@ class ASHA(MultiFidelityStrategy):
             self._promoted[k].add(config_id)
             out.append(self.suggest(self._configs[config_id], fidelity, f"r{k + 1}/c{config_id}", (k + 1, config_id)))
         fidelity = self.rung_fidelities[0]
-        new = n - len(out)
-        if math.isfinite(self.ledger.limit):
-            room = self.ledger.limit * (1 + 1e-9) - self.ledger.committed
-            new = min(new, int(math.floor(room / self.cost_of(fidelity) + 1e-9)))
+        new = self.ledger.affordable(self.cost_of(fidelity), n - len(out))
         if new > 0:
             for config in self.sample_configs(new):
                 config_id = len(self._configs)
