@@ -22,12 +22,17 @@ from harness.registry import problem
 from problems.synthetic.base import SyntheticFunction
 from problems.synthetic.classic2d import Branin, GoldsteinPrice, SixHumpCamel
 from problems.synthetic.hartmann import Hartmann3, Hartmann6
+from problems.synthetic.michalewicz import Michalewicz
+from problems.synthetic.multifidelity import BraninMF, Hartmann3MF, Hartmann6MF
+from problems.synthetic.scalable import Ackley, Griewank, Levy, Rastrigin, Rosenbrock, Sphere, StyblinskiTang
 
 __all__ = ["FIXED", "SCALABLE", "MULTI_FIDELITY", "mixed_dims"]
 
 FIXED: list[type[SyntheticFunction]] = [Branin, SixHumpCamel, GoldsteinPrice, Hartmann3, Hartmann6]
-SCALABLE: list[type[SyntheticFunction]] = []
-MULTI_FIDELITY: list[type[SyntheticFunction]] = []
+SCALABLE: list[type[SyntheticFunction]] = [
+    Rosenbrock, Ackley, Rastrigin, Levy, StyblinskiTang, Griewank, Michalewicz, Sphere,
+]
+MULTI_FIDELITY: list[type[SyntheticFunction]] = [BraninMF, Hartmann3MF, Hartmann6MF]
 
 
 def mixed_dims(d: int) -> dict[str, int]:
