@@ -1,0 +1,443 @@
+"""Per-trial and per-run metrics from stored trials: incumbents, references, fixed-budget results.
+
+Everything is minimised. The functions take the tidy trial frame of :func:`harness.load`
+(schema in the README, "Stored trials") and work with vectorised groupby/numpy operations on
+runs laid out contiguously (sorted by ``run_id`` then ``trial``), so a million trials take
+seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+#: Regrets below this are clipped before taking log10 (a run that hits the optimum exactly
+#: would otherwise give -inf and break medians and plots).
+LOG_REGRET_FLOOR = 1e-12
+
+#: Default budgets of :func:`final`, as fractions of each problem's run budget.
+DEFAULT_BUDGET_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
+
+#: The normalised score, as stated in reports.
+SCORE_FORMULA = (
+    "score = 1 - r / r0, i.e. (f0 - f) / (f0 - f_ref), where f is the noise-free value of the "
+    "run's incumbent at the budget, f_ref the problem's reference (known optimum, else pinned "
+    "reference, else best value ever observed in the stored runs), r = f - f_ref its regret and "
+    "r0 = f0 - f_ref the median regret of the baseline strategy (random search) at the same "
+    "budget on the same problem. 0 = as good as the median random-search run, 1 = reached the "
+    "reference, < 0 = worse than the median random-search run. If the suite has no baseline "
+    "strategy, r0 is the median regret of the first successful trial over all runs of the "
+    "problem (roughly one untuned configuration)."
+)
+
+_OPTIONAL_FLOAT_COLUMNS = ("noise_free_value", "test_value", "optimum", "reference", "budget",
+                           "cost", "cum_cost", "fidelity")
+
+
+def _column(df: pd.DataFrame, name: str, default=np.nan) -> np.ndarray:
+    if name in df.columns:
+        return df[name].to_numpy()
+    return np.full(len(df), default)
+
+
+def _float(df: pd.DataFrame, name: str) -> np.ndarray:
+    return np.asarray(_column(df, name), dtype=float)
+
+
+def _ok_mask(df: pd.DataFrame) -> np.ndarray:
+    value = _float(df, "value")
+    ok = np.isfinite(value)
+    if "status" in df.columns:
+        ok &= df["status"].astype(str).to_numpy() == "ok"
+    return ok
+
+
+def _true_values(df: pd.DataFrame) -> np.ndarray:
+    """Noise-free value where recorded, else the observed value, shape ``(n,)``."""
+    value = _float(df, "value")
+    noise_free = _float(df, "noise_free_value")
+    return np.where(np.isfinite(noise_free), noise_free, value)
+
+
+def dimensions(df: pd.DataFrame) -> pd.Series:
+    """Search-space dimension of each problem.
+
+    Taken from a ``dimension`` column when present, else the number of ``param_*`` columns
+    that hold a value in at least one of the problem's trials (conditional parameters count).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Stored trials (or any frame with ``problem`` and the ``param_*`` columns).
+
+    Returns
+    -------
+    Series
+        Integer dimension indexed by problem.
+    """
+    if "dimension" in df.columns:
+        return df.groupby("problem", sort=True)["dimension"].max().astype(int)
+    params = [c for c in df.columns if c.startswith("param_")]
+    if not params:
+        return pd.Series(0, index=pd.Index(sorted(df["problem"].unique()), name="problem"))
+    present = df[params].notna().groupby(df["problem"].to_numpy(), sort=True).any()
+    out = present.sum(axis=1).astype(int)
+    out.index.name = "problem"
+    return out
+
+
+def references(df: pd.DataFrame) -> pd.DataFrame:
+    """Reference value of each problem, against which regret is measured.
+
+    The reference is the known optimum when the problem declares one, else the pinned
+    ``reference`` value of a real task, else the best (noise-free where recorded) value ever
+    observed across all stored runs of the problem; ``reference_kind`` says which. The test
+    reference is the best test value ever observed (NaN without test values).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Stored trials.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by problem, columns ``reference``, ``reference_kind``, ``best_observed``,
+        ``test_reference``.
+    """
+    ok = _ok_mask(df)
+    frame = pd.DataFrame({
+        "problem": df["problem"].to_numpy(),
+        "optimum": _float(df, "optimum"),
+        "pinned": _float(df, "reference"),
+        "observed": np.where(ok, _true_values(df), np.nan),
+        "test": np.where(ok, _float(df, "test_value"), np.nan),
+    })
+    g = frame.groupby("problem", sort=True)
+    out = pd.DataFrame({
+        "optimum": g["optimum"].min(),
+        "pinned": g["pinned"].min(),
+        "best_observed": g["observed"].min(),
+        "test_reference": g["test"].min(),
+    })
+    has_opt = np.isfinite(out["optimum"].to_numpy())
+    has_pin = np.isfinite(out["pinned"].to_numpy())
+    out["reference"] = np.where(has_opt, out["optimum"],
+                                np.where(has_pin, out["pinned"], out["best_observed"]))
+    out["reference_kind"] = np.where(has_opt, "optimum",
+                                     np.where(has_pin, "pinned", "best observed"))
+    return out[["reference", "reference_kind", "best_observed", "test_reference"]]
+
+
+def _sorted_lean(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns metrics need, runs contiguous and trials in order (no copy of the wide frame)."""
+    run_codes, _ = pd.factorize(df["run_id"], sort=False)
+    order = np.lexsort((_column(df, "trial", 0), run_codes))
+    lean = {name: df[name].to_numpy()[order]
+            for name in ("problem", "strategy", "run_id", "repetition", "trial", "value")}
+    lean["ok"] = _ok_mask(df)[order]
+    for name in _OPTIONAL_FLOAT_COLUMNS:
+        lean[name] = _float(df, name)[order]
+    lean["budget_kind"] = _column(df, "budget_kind", "evaluations")[order]
+    lean["run_code"] = run_codes[order]
+    return pd.DataFrame(lean)
+
+
+def _run_starts(run_code: np.ndarray) -> np.ndarray:
+    """Index of the first row of each run in a frame with contiguous runs, shape ``(n_runs,)``."""
+    if len(run_code) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, run_code[1:] != run_code[:-1]])
+
+
+def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Incumbent trajectory of every run: one row per trial, in run and trial order.
+
+    The incumbent is the trial with the best ``ok`` observed ``value`` so far (ties keep the
+    earlier trial). ``incumbent_true`` is that trial's noise-free value when recorded (noisy
+    synthetic problems), else its value; ``incumbent_test`` its held-out test value. Regret is
+    ``incumbent_true`` minus the trial's own ``optimum`` when known (so per-instance optima are
+    respected), else minus the problem reference of :func:`references`. Rows before a run's
+    first successful trial have NaN incumbents.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Stored trials (schema of :func:`harness.load`).
+    refs : DataFrame, optional
+        Output of :func:`references` (computed from ``df`` when omitted).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``problem, dimension, strategy, run_id, repetition, trial, evals`` (1-based),
+        ``cum_cost, value, value_true`` (this trial's observed and noise-free value, NaN when
+        it failed), ``reference`` (the row's regret reference), ``incumbent, incumbent_true,
+        incumbent_test, regret, log10_regret, test_regret, run_budget, budget_kind``.
+    """
+    if refs is None:
+        refs = references(df)
+    dims = dimensions(df)
+    d = _sorted_lean(df)
+    run = d["run_code"].to_numpy()
+    starts = _run_starts(run)
+    n = len(d)
+    groups = d["run_code"]
+
+    value = np.where(d["ok"].to_numpy(), d["value"].to_numpy(dtype=float), np.inf)
+    best = pd.Series(value).groupby(groups.to_numpy()).cummin().to_numpy()
+    previous = np.empty(n)
+    previous[1:] = best[:-1]
+    previous[starts] = np.inf
+    improved = value < previous
+    # Row of the incumbent trial: the last improving row so far within the run.
+    position = pd.Series(np.where(improved, np.arange(n), -1)).groupby(
+        groups.to_numpy()).cummax().to_numpy()
+    has = position >= 0
+    safe = np.where(has, position, 0)
+
+    incumbent = np.where(has, best, np.nan)
+    noise_free = d["noise_free_value"].to_numpy()[safe]
+    incumbent_true = np.where(has & np.isfinite(noise_free), noise_free, incumbent)
+    incumbent_test = np.where(has, d["test_value"].to_numpy()[safe], np.nan)
+
+    problems = d["problem"].to_numpy()
+    row_ref = pd.Series(problems).map(refs["reference"]).to_numpy(dtype=float)
+    optimum = d["optimum"].to_numpy()
+    row_ref = np.where(np.isfinite(optimum), optimum, row_ref)
+    regret = incumbent_true - row_ref
+    test_ref = pd.Series(problems).map(refs["test_reference"]).to_numpy(dtype=float)
+
+    cost = d["cost"].to_numpy()
+    cum_cost = d["cum_cost"].to_numpy()
+    if not np.isfinite(cum_cost).all():
+        # Recompute from per-trial costs; an unknown cost counts as one full evaluation.
+        per_trial = np.where(np.isfinite(cost), cost, 1.0)
+        cum_cost = pd.Series(per_trial).groupby(groups.to_numpy()).cumsum().to_numpy()
+
+    evals = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n])) + 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_regret = np.log10(np.clip(regret, LOG_REGRET_FLOOR, None))
+    return pd.DataFrame({
+        "problem": problems,
+        "dimension": pd.Series(problems).map(dims).to_numpy(),
+        "strategy": d["strategy"].to_numpy(),
+        "run_id": d["run_id"].to_numpy(),
+        "repetition": d["repetition"].to_numpy(),
+        "trial": d["trial"].to_numpy(),
+        "evals": evals,
+        "cum_cost": cum_cost,
+        "value": np.where(d["ok"].to_numpy(), d["value"].to_numpy(dtype=float), np.nan),
+        "value_true": np.where(d["ok"].to_numpy(), np.where(
+            np.isfinite(d["noise_free_value"].to_numpy()), d["noise_free_value"].to_numpy(),
+            d["value"].to_numpy(dtype=float)), np.nan),
+        "reference": row_ref,
+        "incumbent": incumbent,
+        "incumbent_true": incumbent_true,
+        "incumbent_test": incumbent_test,
+        "regret": regret,
+        "log10_regret": log_regret,
+        "test_regret": incumbent_test - test_ref,
+        "run_budget": d["budget"].to_numpy(),
+        "budget_kind": d["budget_kind"].to_numpy(),
+    })
+
+
+def _as_incumbents(df: pd.DataFrame) -> pd.DataFrame:
+    return df if "incumbent_true" in df.columns else incumbents(df)
+
+
+def problem_budgets(inc: pd.DataFrame, by: str = "evals") -> pd.Series:
+    """Budget of each problem on the ``by`` axis: the largest run budget of that kind.
+
+    A run's stated budget counts when its kind matches (``evaluations`` for ``by="evals"``,
+    ``cost`` for ``by="cost"``); otherwise the largest spend observed in any run is used.
+
+    Parameters
+    ----------
+    inc : DataFrame
+        Output of :func:`incumbents`.
+    by : {"evals", "cost"}
+        Axis of the budget.
+
+    Returns
+    -------
+    Series
+        Budget indexed by problem.
+    """
+    _check_by(by)
+    kind = "evaluations" if by == "evals" else "cost"
+    axis = "evals" if by == "evals" else "cum_cost"
+    stated = inc["run_budget"].where(inc["budget_kind"].astype(str) == kind)
+    g = inc.assign(_stated=stated).groupby("problem", sort=True)
+    out = g["_stated"].max().fillna(g[axis].max())
+    out.name = "budget"
+    return out
+
+
+def _check_by(by: str) -> None:
+    if by not in ("evals", "cost"):
+        raise ValueError(f"The 'by' argument must be 'evals' or 'cost'. Got {by!r}.")
+
+
+def first_regret_median(inc: pd.DataFrame) -> pd.Series:
+    """Median, over all runs of a problem, of the regret of the first successful trial.
+
+    The fallback zero of the normalised score when no baseline strategy ran.
+
+    Returns
+    -------
+    Series
+        Indexed by problem.
+    """
+    valid = inc[np.isfinite(inc["regret"].to_numpy())]
+    first = valid.groupby("run_id", sort=False).head(1)
+    return first.groupby("problem", sort=True)["regret"].median()
+
+
+def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "evals", *,
+          fractions: Sequence[float] = DEFAULT_BUDGET_FRACTIONS,
+          baseline: str | None = "random") -> pd.DataFrame:
+    """Fixed-budget results: each run's incumbent at each budget, with regret, score and AUC.
+
+    A run that stopped before a budget keeps its last incumbent (it spent no more). The area
+    under the curve is ``(1/B) * sum_j r_j * c_j`` over the trials within budget ``B``, where
+    ``r_j`` is the incumbent regret after trial ``j`` and ``c_j`` the trial's spend (1
+    evaluation, or its cost), plus the last regret times the unspent rest of ``B``; i.e. the
+    mean height of the regret curve drawn over ``[0, B]``. Trials before the first success
+    count with the worst regret seen on the problem.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Stored trials, or the output of :func:`incumbents`.
+    budgets : sequence of float, optional
+        Absolute budgets (evaluations or cost, see ``by``), the same for every problem. When
+        omitted, ``fractions`` of each problem's budget (:func:`problem_budgets`) are used.
+    by : {"evals", "cost"}
+        Whether budgets count evaluations or cumulative cost.
+    fractions : sequence of float
+        Budget fractions used when ``budgets`` is omitted.
+    baseline : str or None
+        Strategy label whose median regret is the zero of the normalised score (see
+        :data:`SCORE_FORMULA`); when absent from the data the documented fallback is used.
+
+    Returns
+    -------
+    DataFrame
+        One row per run x budget: ``problem, dimension, strategy, run_id, repetition, by,
+        level`` (the budget's identifier across problems: the fraction, or the absolute budget
+        when ``budgets`` is given), ``budget, budget_fraction, spent, value, value_true,
+        regret, log10_regret, test_value, test_regret, score, auc_regret, auc_log10_regret``.
+    """
+    _check_by(by)
+    inc = _as_incumbents(df)
+    run = pd.factorize(inc["run_id"], sort=False)[0]
+    starts = _run_starts(run)
+    n_rows = len(inc)
+    ends = np.r_[starts[1:], n_rows] - 1
+    x = inc["evals" if by == "evals" else "cum_cost"].to_numpy(dtype=float)
+    spend = np.ones(n_rows) if by == "evals" else np.diff(np.r_[0.0, x])
+    if by == "cost":
+        spend[starts] = x[starts]
+
+    problems = inc["problem"].to_numpy()
+    run_problem = pd.Series(problems[starts])
+    problem_budget = problem_budgets(inc, by)
+    run_problem_budget = run_problem.map(problem_budget).to_numpy(dtype=float)
+
+    regret = inc["regret"].to_numpy(dtype=float)
+    log_regret = inc["log10_regret"].to_numpy(dtype=float)
+    worst = inc.groupby("problem", sort=False)[["regret", "log10_regret"]].max()
+    worst_regret = pd.Series(problems).map(worst["regret"]).to_numpy(dtype=float)
+    worst_log = pd.Series(problems).map(worst["log10_regret"]).to_numpy(dtype=float)
+    filled = np.where(np.isfinite(regret), regret, worst_regret)
+    filled_log = np.where(np.isfinite(log_regret), log_regret, worst_log)
+    area = pd.Series(filled * spend).groupby(run).cumsum().to_numpy()
+    area_log = pd.Series(filled_log * spend).groupby(run).cumsum().to_numpy()
+
+    if budgets is None:
+        levels = [float(f) for f in fractions]
+        per_run_budgets = [f * run_problem_budget for f in levels]
+    else:
+        levels = [float(b) for b in budgets]
+        per_run_budgets = [np.full(len(starts), b) for b in levels]
+
+    run_rows = {
+        "problem": problems[starts],
+        "dimension": inc["dimension"].to_numpy()[starts],
+        "strategy": inc["strategy"].to_numpy()[starts],
+        "run_id": inc["run_id"].to_numpy()[starts],
+        "repetition": inc["repetition"].to_numpy()[starts],
+    }
+    run_lengths = ends - starts + 1
+    pieces = []
+    for level, budget in zip(levels, per_run_budgets):
+        row_budget = np.repeat(budget, run_lengths)
+        within = (x <= row_budget * (1 + 1e-9)).astype(np.int64)
+        count = np.add.reduceat(within, starts) if n_rows else np.zeros(0, dtype=np.int64)
+        has = count > 0
+        idx = np.where(has, starts + count - 1, starts)
+        spent = np.where(has, x[idx], 0.0)
+        rest = np.clip(budget - spent, 0.0, None)
+        last_regret = np.where(has, filled[idx], worst_regret[starts])
+        last_log = np.where(has, filled_log[idx], worst_log[starts])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            auc = (np.where(has, area[idx], 0.0) + last_regret * rest) / budget
+            auc_log = (np.where(has, area_log[idx], 0.0) + last_log * rest) / budget
+
+        def at(column):
+            return np.where(has, inc[column].to_numpy(dtype=float)[idx], np.nan)
+
+        piece = pd.DataFrame(run_rows)
+        piece["by"] = by
+        piece["level"] = level
+        piece["budget"] = budget
+        with np.errstate(invalid="ignore", divide="ignore"):
+            piece["budget_fraction"] = budget / run_problem_budget
+        piece["spent"] = spent
+        piece["value"] = at("incumbent")
+        piece["value_true"] = at("incumbent_true")
+        piece["regret"] = at("regret")
+        piece["log10_regret"] = at("log10_regret")
+        piece["test_value"] = at("incumbent_test")
+        piece["test_regret"] = at("test_regret")
+        piece["auc_regret"] = auc
+        piece["auc_log10_regret"] = auc_log
+        pieces.append(piece)
+    out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
+    if len(out):
+        out["score"] = normalised_scores(out, inc, baseline)
+    return out
+
+
+def normalised_scores(fin: pd.DataFrame, inc: pd.DataFrame, baseline: str | None) -> np.ndarray:
+    """Normalised score of each row of :func:`final` (formula in :data:`SCORE_FORMULA`).
+
+    Returns
+    -------
+    ndarray
+        Shape ``(len(fin),)``; NaN where the zero regret ``r0`` is 0 or unknown.
+    """
+    zero = None
+    if baseline is not None and (fin["strategy"] == baseline).any():
+        base = fin[fin["strategy"] == baseline]
+        zero_table = base.groupby(["problem", "level"], sort=False)["regret"].median()
+        zero = fin[["problem", "level"]].merge(
+            zero_table.rename("_zero").reset_index(), on=["problem", "level"], how="left"
+        )["_zero"].to_numpy(dtype=float)
+    if zero is None:
+        zero = fin["problem"].map(first_regret_median(inc)).to_numpy(dtype=float)
+    regret = fin["regret"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = 1.0 - regret / zero
+    return np.where(zero > 0, score, np.nan)
+
+
+def score_zero_kind(fin: pd.DataFrame, baseline: str | None) -> str:
+    """Say which zero the normalised score used: the baseline's name or the fallback."""
+    if baseline is not None and (fin["strategy"] == baseline).any():
+        return f"median regret of '{baseline}' at the same budget"
+    return "median regret of the first successful trial over all runs (no baseline in suite)"

@@ -1,0 +1,434 @@
+"""Statistical comparison of strategies: ranks, Friedman, Nemenyi, Wilcoxon-Holm, A12, bootstrap.
+
+Conventions: values are minimised (lower is better); a ``matrix`` is a DataFrame (or array)
+of shape ``(n_blocks, k_strategies)`` whose rows are paired blocks (problems, or the
+repetitions of one problem that share a problem seed) and whose columns are strategies.
+References: J. Demsar, "Statistical comparisons of classifiers over multiple data sets",
+JMLR 7 (2006); A. Vargha and H. D. Delaney, "A critique and improvement of the CL common
+language effect size statistics of McGraw and Wong", JEBS 25 (2000); S. Holm, "A simple
+sequentially rejective multiple test procedure", Scand. J. Stat. 6 (1979).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+#: Two-tailed Nemenyi critical values q_alpha for k = 2..10 (Demsar 2006, Table 5a): the
+#: studentized range statistic divided by sqrt(2).
+NEMENYI_Q = {
+    0.05: (1.960, 2.343, 2.569, 2.728, 2.850, 2.949, 3.031, 3.102, 3.164),
+    0.10: (1.645, 2.052, 2.291, 2.459, 2.589, 2.693, 2.780, 2.855, 2.920),
+}
+
+#: Vargha-Delaney magnitude thresholds on max(A, 1 - A): small, medium, large.
+A12_THRESHOLDS = (0.56, 0.64, 0.71)
+
+
+def _as_array(matrix) -> np.ndarray:
+    return np.asarray(matrix.to_numpy() if hasattr(matrix, "to_numpy") else matrix, dtype=float)
+
+
+def ranks(fin: pd.DataFrame, metric: str = "regret", agg: str = "median") -> pd.DataFrame:
+    """Rank strategies on each problem at each budget level (1 = best, ties share the average).
+
+    Each strategy's runs are summarised by ``agg`` of ``metric`` before ranking; a strategy
+    with no finite result on a problem ranks last there.
+
+    Parameters
+    ----------
+    fin : DataFrame
+        Output of :func:`harness.analysis.metrics.final`.
+    metric : str
+        Column to rank on (lower is better).
+    agg : {"median", "mean"}
+        How the repetitions of a strategy are summarised.
+
+    Returns
+    -------
+    DataFrame
+        ``problem, level, strategy, <metric>, rank``.
+    """
+    summary = fin.groupby(["problem", "level", "strategy"], sort=True)[metric].agg(agg)
+    summary = summary.reset_index()
+    filled = summary[metric].fillna(np.inf)
+    summary["rank"] = filled.groupby([summary["problem"], summary["level"]]).rank(
+        method="average")
+    return summary
+
+
+def average_ranks(rank_frame: pd.DataFrame) -> pd.DataFrame:
+    """Average rank of each strategy over problems, per budget level and over all levels.
+
+    Parameters
+    ----------
+    rank_frame : DataFrame
+        Output of :func:`ranks`.
+
+    Returns
+    -------
+    DataFrame
+        ``level, strategy, average_rank, n_problems``; rows with ``level == "all"`` average
+        over every level.
+    """
+    per_level = rank_frame.groupby(["level", "strategy"], sort=True)["rank"].agg(
+        average_rank="mean", n_problems="size").reset_index()
+    overall = rank_frame.groupby("strategy", sort=True)["rank"].agg(
+        average_rank="mean").reset_index()
+    overall["n_problems"] = rank_frame["problem"].nunique()
+    overall.insert(0, "level", "all")
+    per_level["level"] = per_level["level"].astype(object)
+    return pd.concat([per_level, overall], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class FriedmanResult:
+    """Friedman test on an ``(n, k)`` matrix, with the Iman-Davenport F variant.
+
+    Attributes
+    ----------
+    statistic, pvalue : float
+        Chi-square statistic (with the tie correction scipy applies) and its p-value.
+    iman_davenport, iman_davenport_pvalue : float
+        ``F = (n-1) chi2 / (n(k-1) - chi2)`` with ``(k-1, (k-1)(n-1))`` degrees of freedom.
+    n, k : int
+        Blocks and treatments.
+    average_ranks : dict
+        Average rank of each column (1 = lowest value).
+    """
+
+    statistic: float
+    pvalue: float
+    iman_davenport: float
+    iman_davenport_pvalue: float
+    n: int
+    k: int
+    average_ranks: dict
+
+
+def friedman(matrix) -> FriedmanResult:
+    """Friedman rank test of ``k`` strategies over ``n`` paired blocks.
+
+    Parameters
+    ----------
+    matrix : DataFrame or array_like
+        Shape ``(n, k)``, lower is better; rows with a NaN are dropped.
+
+    Returns
+    -------
+    FriedmanResult
+        NaN statistics when ``n < 2`` or ``k < 2``.
+    """
+    names = list(matrix.columns) if hasattr(matrix, "columns") else None
+    x = _as_array(matrix)
+    x = x[~np.isnan(x).any(axis=1)] if x.size else x.reshape(0, x.shape[1] if x.ndim == 2 else 0)
+    n, k = x.shape
+    names = names if names is not None else list(range(k))
+    r = stats.rankdata(x, axis=1) if n else np.zeros((0, k))
+    mean_ranks = dict(zip(names, r.mean(axis=0) if n else np.full(k, np.nan)))
+    if n < 2 or k < 2:
+        return FriedmanResult(np.nan, np.nan, np.nan, np.nan, n, k, mean_ranks)
+    rank_sums = r.sum(axis=0)
+    chi2 = 12.0 / (n * k * (k + 1)) * np.sum(rank_sums ** 2) - 3.0 * n * (k + 1)
+    ties = 0.0
+    for row in x:
+        _, counts = np.unique(row, return_counts=True)
+        ties += np.sum(counts ** 3 - counts)
+    correction = 1.0 - ties / (n * k * (k * k - 1))
+    if correction <= 0:  # every block entirely tied: no evidence of any difference
+        return FriedmanResult(0.0, 1.0, 0.0, 1.0, n, k, mean_ranks)
+    chi2 /= correction
+    p = float(stats.chi2.sf(chi2, k - 1))
+    denominator = n * (k - 1) - chi2
+    f = (n - 1) * chi2 / denominator if denominator > 0 else np.inf
+    p_f = float(stats.f.sf(f, k - 1, (k - 1) * (n - 1))) if np.isfinite(f) else 0.0
+    return FriedmanResult(float(chi2), p, float(f), p_f, n, k, mean_ranks)
+
+
+def nemenyi_q(k: int, alpha: float = 0.05) -> float:
+    """Critical value ``q_alpha`` of the two-tailed Nemenyi test for ``k`` strategies.
+
+    Demsar's table for ``k <= 10`` and alpha 0.05 / 0.10; otherwise the studentized range
+    quantile ``q(1 - alpha; k, inf) / sqrt(2)``.
+    """
+    if k < 2:
+        raise ValueError(f"The Nemenyi test needs at least 2 strategies. Got k={k}.")
+    if alpha in NEMENYI_Q and k <= 10:
+        return NEMENYI_Q[alpha][k - 2]
+    return float(stats.studentized_range.ppf(1.0 - alpha, k, np.inf) / np.sqrt(2.0))
+
+
+def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
+    """Nemenyi critical difference ``CD = q_alpha * sqrt(k (k + 1) / (6 n))`` of average ranks.
+
+    Parameters
+    ----------
+    k : int
+        Number of strategies.
+    n : int
+        Number of blocks (problems).
+    alpha : float
+        Significance level.
+    """
+    return nemenyi_q(k, alpha) * float(np.sqrt(k * (k + 1) / (6.0 * n)))
+
+
+def nemenyi_pvalues(avg_ranks: pd.Series, n: int) -> pd.DataFrame:
+    """Pairwise Nemenyi p-values from average ranks over ``n`` blocks, shape ``(k, k)``."""
+    k = len(avg_ranks)
+    r = avg_ranks.to_numpy(dtype=float)
+    z = np.abs(r[:, None] - r[None, :]) / np.sqrt(k * (k + 1) / (6.0 * n))
+    p = stats.studentized_range.sf(z * np.sqrt(2.0), k, np.inf) if k >= 2 else np.ones((k, k))
+    return pd.DataFrame(np.clip(p, 0.0, 1.0), index=avg_ranks.index, columns=avg_ranks.index)
+
+
+def cd_cliques(avg_ranks: pd.Series, cd: float) -> list[list[str]]:
+    """Maximal groups of strategies whose average ranks all differ by less than ``cd``.
+
+    Parameters
+    ----------
+    avg_ranks : Series
+        Average rank per strategy.
+    cd : float
+        Critical difference.
+
+    Returns
+    -------
+    list of list of str
+        Each group sorted from best to worst rank, groups of at least two, none contained in
+        another (the bars joined in a critical-difference diagram).
+    """
+    ordered = avg_ranks.sort_values()
+    names = list(ordered.index)
+    values = ordered.to_numpy(dtype=float)
+    cliques: list[list[str]] = []
+    last_end = -1
+    for i in range(len(names)):
+        j = i
+        while j + 1 < len(names) and values[j + 1] - values[i] < cd:
+            j += 1
+        if j > i and j > last_end:
+            cliques.append(names[i:j + 1])
+            last_end = j
+    return cliques
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm step-down adjusted p-values, same shape as ``pvalues`` (NaNs left as NaN)."""
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    valid = np.flatnonzero(~np.isnan(p))
+    m = len(valid)
+    if m == 0:
+        return out
+    order = valid[np.argsort(p[valid], kind="stable")]
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+def wilcoxon_p(x, y) -> float:
+    """Two-sided Wilcoxon signed-rank p-value of paired samples (1.0 when all pairs tie)."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    d = x[keep] - y[keep]
+    if len(d) == 0 or np.all(d == 0):
+        return 1.0
+    return float(stats.wilcoxon(x[keep], y[keep]).pvalue)
+
+
+def a12(x, y) -> float:
+    """Vargha-Delaney ``A12 = P(X > Y) + 0.5 P(X = Y)`` for independent samples.
+
+    For minimised values, ``a12(y_b, x_a)`` is the probability that a run of ``a`` beats one
+    of ``b``. Computed from the rank sum: ``(R_x / m - (m + 1) / 2) / n``.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Shapes ``(m,)`` and ``(n,)``; NaNs are dropped.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    x = x[~np.isnan(x)]
+    y = y[~np.isnan(y)]
+    m, n = len(x), len(y)
+    if m == 0 or n == 0:
+        return np.nan
+    r = stats.rankdata(np.concatenate([x, y]))
+    return float((r[:m].sum() / m - (m + 1) / 2.0) / n)
+
+
+def a12_magnitude(a: float) -> str:
+    """Vargha-Delaney label of an A12 value: negligible, small, medium or large."""
+    if not np.isfinite(a):
+        return "n/a"
+    distance = max(a, 1.0 - a)
+    small, medium, large = A12_THRESHOLDS
+    if distance >= large:
+        return "large"
+    if distance >= medium:
+        return "medium"
+    if distance >= small:
+        return "small"
+    return "negligible"
+
+
+def wilcoxon_holm(matrix, alpha: float = 0.05) -> pd.DataFrame:
+    """Pairwise Wilcoxon signed-rank tests over paired blocks, Holm-corrected over all pairs.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        Shape ``(n, k)``, lower is better; rows with a NaN are dropped.
+    alpha : float
+        Level used for the ``significant`` column.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair ``a < b`` (column order): ``a, b, n, median_a, median_b, p, p_holm,
+        significant, a12`` (``P(value of a < value of b) + 0.5 P(tie)`` over the blocks,
+        unpaired, see :func:`a12`), ``magnitude`` and ``better`` (``a``, ``b``, or ``""``
+        when not significant).
+    """
+    matrix = matrix if isinstance(matrix, pd.DataFrame) else pd.DataFrame(matrix)
+    complete = matrix.dropna()
+    rows = []
+    for a, b in combinations(matrix.columns, 2):
+        x = complete[a].to_numpy(dtype=float)
+        y = complete[b].to_numpy(dtype=float)
+        effect = a12(y, x)  # P(a's value < b's value)
+        rows.append({"a": a, "b": b, "n": len(x), "median_a": np.median(x) if len(x) else np.nan,
+                     "median_b": np.median(y) if len(y) else np.nan,
+                     "p": wilcoxon_p(x, y), "a12": effect})
+    out = pd.DataFrame(rows, columns=["a", "b", "n", "median_a", "median_b", "p", "a12"])
+    out["p_holm"] = holm(out["p"].to_numpy()) if len(out) else []
+    out["significant"] = out["p_holm"] < alpha
+    out["magnitude"] = [a12_magnitude(v) for v in out["a12"]]
+    out["better"] = np.where(out["significant"], np.where(out["a12"] > 0.5, out["a"], out["b"]),
+                             "")
+    return out[["a", "b", "n", "median_a", "median_b", "p", "p_holm", "significant", "a12",
+                "magnitude", "better"]]
+
+
+def bootstrap_ci(x, stat: str = "median", n_boot: int = 2000, level: float = 0.95,
+                 seed: int = 0) -> tuple[float, float, float]:
+    """Percentile bootstrap confidence interval of the median or mean.
+
+    Parameters
+    ----------
+    x : array_like
+        Sample, shape ``(n,)``; NaNs are dropped.
+    stat : {"median", "mean"}
+        Statistic.
+    n_boot : int
+        Resamples.
+    level : float
+        Confidence level.
+    seed : int
+        Seed of the resampling generator (same seed, same interval).
+
+    Returns
+    -------
+    tuple of float
+        ``(estimate, low, high)``; NaNs for an empty sample.
+    """
+    function = {"median": np.median, "mean": np.mean}.get(stat)
+    if function is None:
+        raise ValueError(f"The 'stat' argument must be 'median' or 'mean'. Got {stat!r}.")
+    x = np.asarray(x, dtype=float)
+    x = x[~np.isnan(x)]
+    if len(x) == 0:
+        return (np.nan, np.nan, np.nan)
+    rng = np.random.default_rng(seed)
+    samples = x[rng.integers(0, len(x), size=(n_boot, len(x)))]
+    values = function(samples, axis=1)
+    alpha = (1.0 - level) / 2.0
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])
+    return (float(function(x)), float(low), float(high))
+
+
+def grouped_bootstrap(fin: pd.DataFrame, metric: str = "regret", keys=("problem", "level",
+                      "strategy"), n_boot: int = 1000, level: float = 0.95,
+                      seed: int = 0) -> pd.DataFrame:
+    """Median and mean of ``metric`` per group with bootstrap intervals (seeded per call).
+
+    Returns
+    -------
+    DataFrame
+        ``*keys, n, median, median_low, median_high, mean, mean_low, mean_high``.
+    """
+    rows = []
+    for i, (key, group) in enumerate(fin.groupby(list(keys), sort=True)):
+        values = group[metric].to_numpy(dtype=float)
+        med = bootstrap_ci(values, "median", n_boot, level, seed + i)
+        mean = bootstrap_ci(values, "mean", n_boot, level, seed + i)
+        rows.append((*key, int(np.isfinite(values).sum()), *med, *mean))
+    return pd.DataFrame(rows, columns=[*keys, "n", "median", "median_low", "median_high",
+                                       "mean", "mean_low", "mean_high"])
+
+
+def per_problem_pairwise(fin: pd.DataFrame, metric: str = "regret",
+                         alpha: float = 0.05) -> pd.DataFrame:
+    """Pairwise comparisons within each problem and budget level, over its repetitions.
+
+    Runs are paired by repetition (same problem seed for every strategy), so the test is the
+    Wilcoxon signed-rank test on complete repetitions, Holm-corrected over the pairs of the
+    problem; A12 uses every run (unpaired).
+
+    Returns
+    -------
+    DataFrame
+        ``problem, level`` plus the columns of :func:`wilcoxon_holm`, with ``a12`` recomputed
+        on all runs.
+    """
+    pieces = []
+    for (problem, level), group in fin.groupby(["problem", "level"], sort=True):
+        wide = group.pivot_table(index="repetition", columns="strategy", values=metric,
+                                 aggfunc="first", dropna=False)
+        table = wilcoxon_holm(wide, alpha)
+        if len(table):
+            by_strategy = {s: g[metric].to_numpy(dtype=float)
+                           for s, g in group.groupby("strategy")}
+            table["a12"] = [a12(by_strategy[b], by_strategy[a])
+                            for a, b in zip(table["a"], table["b"])]
+            table["magnitude"] = [a12_magnitude(v) for v in table["a12"]]
+            table["better"] = np.where(table["significant"],
+                                       np.where(table["a12"] > 0.5, table["a"], table["b"]), "")
+        table.insert(0, "level", level)
+        table.insert(0, "problem", problem)
+        pieces.append(table)
+    return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
+
+
+def win_tie_loss(pairwise: pd.DataFrame) -> pd.DataFrame:
+    """Count, per ordered pair and level, the problems where one strategy significantly wins.
+
+    Parameters
+    ----------
+    pairwise : DataFrame
+        Output of :func:`per_problem_pairwise`.
+
+    Returns
+    -------
+    DataFrame
+        ``level, strategy, opponent, wins, ties, losses`` (both orders of every pair).
+    """
+    if len(pairwise) == 0:
+        return pd.DataFrame(columns=["level", "strategy", "opponent", "wins", "ties", "losses"])
+    forward = pd.DataFrame({"level": pairwise["level"], "strategy": pairwise["a"],
+                            "opponent": pairwise["b"],
+                            "win": pairwise["better"] == pairwise["a"],
+                            "loss": pairwise["better"] == pairwise["b"]})
+    backward = forward.rename(columns={"strategy": "opponent", "opponent": "strategy",
+                                       "win": "loss", "loss": "win"})
+    both = pd.concat([forward, backward[forward.columns]], ignore_index=True)
+    both["tie"] = ~(both["win"] | both["loss"])
+    out = both.groupby(["level", "strategy", "opponent"], sort=True)[["win", "tie", "loss"]].sum()
+    return out.rename(columns={"win": "wins", "tie": "ties", "loss": "losses"}).reset_index()

@@ -1,0 +1,98 @@
+"""analyse(), the summary, LaTeX/CSV tables and the COCO / IOHprofiler exports end to end."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness.analysis import analyse
+from harness.analysis.export import export_coco, export_iohprofiler
+from harness.analysis.synthetic import synthetic_trials
+from harness.analysis.tables import format_number, write_tables
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return synthetic_trials(n_problems=6, repetitions=8, trials=25, seed=1)
+
+
+@pytest.fixture(scope="module")
+def analysis(frame):
+    return analyse(frame, n_boot=200)
+
+
+def test_analysis_tables_are_consistent(analysis, frame):
+    assert analysis.baseline == "random"
+    assert analysis.levels == [0.1, 0.25, 0.5, 1.0]
+    n_runs = frame["run_id"].nunique()
+    assert len(analysis.final) == n_runs * 4
+    assert len(analysis.runtimes) == n_runs * 51
+    final = analysis.final[analysis.final["level"] == 1.0]
+    # The skilled strategy should beat random search on this synthetic suite.
+    avg = analysis.average_ranks.query("level == 1.0").set_index("strategy")["average_rank"]
+    assert avg.idxmin() == "bayesian" and avg.idxmax() == "random"
+    assert final.groupby("strategy")["score"].median()["random"] == pytest.approx(0.0)
+    fr = analysis.friedman.set_index("level").loc[1.0]
+    assert fr["n_problems"] == 6 and fr["k_strategies"] == 3 and fr["pvalue"] < 0.05
+
+
+def test_summary_quotes_the_numbers(analysis):
+    text = " ".join(analysis.summary)
+    assert "bayesian has the best average rank" in text
+    assert "Friedman" in text and "random" in text
+    assert re.search(r"A12 = 0\.\d\d, (large|medium|small|negligible)", text)
+
+
+def test_strategy_name_resolves_the_baseline_label(frame):
+    relabelled = frame.assign(strategy=frame["strategy"].replace({"random": "random-sobol"}))
+    result = analyse(relabelled, n_boot=50)
+    assert result.baseline == "random-sobol"
+    none = analyse(frame[frame["strategy"] != "random"], n_boot=50)
+    assert none.baseline is None and "first" in none.score_zero
+
+
+def test_write_tables_latex_and_csv(analysis, tmp_path):
+    paths = write_tables(analysis, tmp_path)
+    names = {p.name for p in paths}
+    for stem in ("final_regret", "scores", "average_ranks", "pairwise", "friedman", "art",
+                 "test_regret"):
+        assert {f"{stem}.tex", f"{stem}.csv"} <= names
+    tex = (tmp_path / "final_regret.tex").read_text()
+    assert r"\toprule" in tex and r"\bottomrule" in tex and r"\dagger" in tex
+    assert tex.count(r"\textbf") + tex.count(r"\mathbf") == 6  # one best per problem
+    csv = pd.read_csv(tmp_path / "final_regret.csv")
+    assert set(csv.columns) >= {"problem", "strategy", "median", "median_low", "median_high",
+                                "vs_baseline", "best"}
+
+
+def test_format_number():
+    assert format_number(0.01234) == "0.0123"
+    assert format_number(1.5e-7) == r"$1.50\cdot 10^{-7}$"
+    assert format_number(np.inf) == r"$\infty$"
+    assert format_number(np.nan) == "--"
+
+
+def test_exports_follow_the_documented_layouts(frame, analysis, tmp_path):
+    small = frame[frame["problem"].isin(["p0", "p1"])]
+    coco = export_coco(small, tmp_path / "coco")
+    info = (tmp_path / "coco" / "bayesian" / "bbobexp_f1.info").read_text().splitlines()
+    assert info[0] == "funcId = 1, DIM = 2, Precision = 1.000e-08, algId = 'bayesian'"
+    assert info[2].startswith("data_f1/bbobexp_f1_DIM2.dat, 1:25|")
+    assert len(info[2].split(", ")) == 1 + 8  # one entry per instance
+    dat = (tmp_path / "coco" / "bayesian" / "data_f1" / "bbobexp_f1_DIM2.dat").read_text()
+    blocks = dat.split("% function evaluation")[1:]
+    assert len(blocks) == 8
+    for block in blocks:
+        rows = np.array([line.split() for line in block.strip().splitlines()[1:]], float)
+        assert rows[-1, 0] == 25  # every run ends with its last evaluation
+        assert np.all(np.diff(rows[:, 2]) <= 0)  # best regret never increases
+    assert any(p.suffix == ".tdat" for p in coco)
+
+    export_iohprofiler(small, tmp_path / "ioh")
+    info = (tmp_path / "ioh" / "random" / "IOHprofiler_f2_p1.info").read_text().splitlines()
+    assert "funcId = 2" in info[0] and "DIM = 5" in info[0] and "algId = 'random'" in info[0]
+    assert info[1].startswith("%")
+    dat = (tmp_path / "ioh" / "random" / "data_f2_p1" / "IOHprofiler_f2_DIM5.dat").read_text()
+    assert dat.startswith('"function evaluation" "current f(x)" "best-so-far f(x)"')
+    assert dat.count('"function evaluation"') == 8

@@ -1,0 +1,131 @@
+"""Statistical routines against independent references (scipy, statsmodels, Demsar 2006)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from harness.analysis import statistics as st
+
+
+def test_friedman_matches_scipy_with_ties():
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 4, size=(12, 4)).astype(float)  # many ties
+    expected = stats.friedmanchisquare(*x.T)
+    result = st.friedman(x)
+    assert result.statistic == pytest.approx(expected.statistic, rel=1e-12)
+    assert result.pvalue == pytest.approx(expected.pvalue, rel=1e-10)
+    assert (result.n, result.k) == (12, 4)
+
+
+def test_friedman_iman_davenport_formula_and_continuous_data():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(9, 5)) + np.arange(5)
+    expected = stats.friedmanchisquare(*x.T)
+    result = st.friedman(pd.DataFrame(x, columns=list("abcde")))
+    assert result.statistic == pytest.approx(expected.statistic)
+    n, k, chi2 = 9, 5, expected.statistic
+    f = (n - 1) * chi2 / (n * (k - 1) - chi2)
+    assert result.iman_davenport == pytest.approx(f)
+    assert result.iman_davenport_pvalue == pytest.approx(stats.f.sf(f, k - 1, (k - 1) * (n - 1)))
+    assert result.average_ranks["a"] < result.average_ranks["e"]
+
+
+def test_demsar_worked_example_critical_difference():
+    # Demsar (2006), section 3.2.4: k = 4 classifiers, N = 14 data sets, q_0.05 = 2.569,
+    # CD = 2.569 * sqrt(4 * 5 / (6 * 14)) = 1.25; at alpha = 0.10, q = 2.291, CD = 1.12.
+    assert st.nemenyi_q(4, 0.05) == 2.569
+    assert st.nemenyi_cd(4, 14, 0.05) == pytest.approx(1.25, abs=0.005)
+    assert st.nemenyi_cd(4, 14, 0.10) == pytest.approx(1.12, abs=0.005)
+
+
+def test_nemenyi_table_agrees_with_studentized_range():
+    for alpha, row in st.NEMENYI_Q.items():
+        for k, q in enumerate(row, start=2):
+            exact = stats.studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
+            assert q == pytest.approx(exact, abs=2e-3)
+    assert st.nemenyi_q(12, 0.05) == pytest.approx(
+        stats.studentized_range.ppf(0.95, 12, np.inf) / np.sqrt(2))
+
+
+def test_holm_matches_statsmodels():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        p = rng.random(rng.integers(1, 12)) ** 3
+        expected = multipletests(p, method="holm")[1]
+        np.testing.assert_allclose(st.holm(p), expected, rtol=1e-12)
+
+
+def test_wilcoxon_holm_matches_scipy_and_statsmodels():
+    rng = np.random.default_rng(4)
+    x = pd.DataFrame(rng.normal(size=(15, 4)) + [0, 0.2, 1.0, 1.5], columns=list("abcd"))
+    table = st.wilcoxon_holm(x)
+    raw = [stats.wilcoxon(x[a], x[b]).pvalue for a, b in zip(table["a"], table["b"])]
+    np.testing.assert_allclose(table["p"], raw)
+    np.testing.assert_allclose(table["p_holm"], multipletests(raw, method="holm")[1])
+    row = table[(table["a"] == "a") & (table["b"] == "d")].iloc[0]
+    assert row["significant"] and row["better"] == "a" and row["a12"] > 0.71
+
+
+def test_wilcoxon_all_ties_gives_p_one():
+    assert st.wilcoxon_p([1, 2, 3], [1, 2, 3]) == 1.0
+
+
+def test_a12_matches_mann_whitney_u_and_direct_count():
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 6, 17).astype(float)
+    y = rng.integers(0, 6, 11).astype(float)
+    u = stats.mannwhitneyu(x, y).statistic
+    assert st.a12(x, y) == pytest.approx(u / (len(x) * len(y)))
+    direct = np.mean([(a > b) + 0.5 * (a == b) for a in x for b in y])
+    assert st.a12(x, y) == pytest.approx(direct)
+
+
+def test_a12_magnitude_thresholds():
+    assert st.a12_magnitude(0.5) == "negligible"
+    assert st.a12_magnitude(0.56) == "small"
+    assert st.a12_magnitude(0.36) == "medium"
+    assert st.a12_magnitude(0.81) == "large"
+    assert st.a12_magnitude(0.29) == "large"
+
+
+def test_cliques_of_critical_difference():
+    ranks = pd.Series({"a": 1.0, "b": 1.5, "c": 2.6, "d": 3.9})
+    assert st.cd_cliques(ranks, 1.25) == [["a", "b"], ["b", "c"]]
+    assert st.cd_cliques(ranks, 5.0) == [["a", "b", "c", "d"]]
+    assert st.cd_cliques(ranks, 0.1) == []
+
+
+def test_ranks_share_ties_like_rankdata():
+    fin = pd.DataFrame({"problem": ["p"] * 4 + ["q"] * 4, "level": 1.0,
+                        "strategy": list("abcd") * 2,
+                        "regret": [1.0, 1.0, 0.5, 3.0, 2.0, 1.0, 1.0, 1.0]})
+    r = st.ranks(fin)
+    assert r[r.problem == "p"]["rank"].tolist() == list(stats.rankdata([1.0, 1.0, 0.5, 3.0]))
+    avg = st.average_ranks(r)
+    overall = avg[avg.level == "all"].set_index("strategy")["average_rank"]
+    assert overall["c"] == pytest.approx((1 + 2) / 2)
+
+
+def test_bootstrap_ci_is_seeded_and_close_to_scipy():
+    rng = np.random.default_rng(6)
+    x = rng.lognormal(size=200)
+    first = st.bootstrap_ci(x, "median", n_boot=4000, seed=11)
+    assert first == st.bootstrap_ci(x, "median", n_boot=4000, seed=11)
+    ref = stats.bootstrap((x,), np.median, n_resamples=4000, method="percentile",
+                          rng=np.random.default_rng(0)).confidence_interval
+    assert first[0] == np.median(x)
+    assert first[1] == pytest.approx(ref.low, rel=0.05)
+    assert first[2] == pytest.approx(ref.high, rel=0.05)
+    mean = st.bootstrap_ci(x, "mean", n_boot=4000, seed=1)
+    se = x.std(ddof=1) / np.sqrt(len(x))
+    assert mean[1] == pytest.approx(x.mean() - 1.96 * se, rel=0.05)
+
+
+def test_win_tie_loss_counts_both_orders():
+    pairwise = pd.DataFrame({"level": 1.0, "a": ["x", "x"], "b": ["y", "y"],
+                             "better": ["x", ""]})
+    wtl = st.win_tie_loss(pairwise).set_index(["strategy", "opponent"])
+    assert tuple(wtl.loc[("x", "y"), ["wins", "ties", "losses"]]) == (1, 1, 0)
+    assert tuple(wtl.loc[("y", "x"), ["wins", "ties", "losses"]]) == (0, 1, 1)
