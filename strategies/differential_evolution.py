@@ -1,0 +1,132 @@
+"""Differential evolution: DE/rand/1/bin and DE/current-to-best/1/bin in the unit cube.
+
+References: R. Storn and K. Price, "Differential Evolution - A Simple and Efficient Heuristic
+for Global Optimization over Continuous Spaces", J. Global Optim. 11 (1997) (rand/1/bin);
+K. Price, R. Storn and J. Lampinen, "Differential Evolution: A Practical Approach to Global
+Optimization", Springer 2005 (current-to-best/1, bounce-back boundary handling).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from harness.protocols import Budget, Fidelity
+from harness.registry import strategy
+from harness.space import Space
+from strategies._evolution import GenerationalStrategy, latin_hypercube
+
+_VARIANTS = ("rand/1/bin", "current-to-best/1/bin")
+_BOUNDS = ("bounce-back", "clip")
+
+
+@strategy("differential-evolution")
+class DifferentialEvolution(GenerationalStrategy):
+    """Synchronous (generational) differential evolution on mixed and conditional spaces.
+
+    Every individual is a point of the unit cube (one coordinate per parameter, see
+    ``space.encode``); integers and categoricals are decoded from their cell, inactive
+    conditional coordinates evolve unseen. Generation 0 is a Latin hypercube. Each further
+    generation makes one trial vector per target ``x_i``:
+
+    * ``rand/1/bin``: ``v = x_r1 + F (x_r2 - x_r3)``;
+    * ``current-to-best/1/bin``: ``v = x_i + F (x_best - x_i) + F (x_r1 - x_r2)``;
+
+    (``r1, r2, r3`` distinct and different from ``i``), then binomial crossover with the
+    target (each coordinate from ``v`` with probability ``CR``, one forced coordinate
+    ``j_rand``). A coordinate outside ``[0, 1]`` is repaired by *bounce-back* (placed at
+    random between the mutation's base point and the violated bound) or by clipping. After
+    the whole generation is evaluated, each trial replaces its target if it is no worse.
+    Failed trials rank worst, so they never replace a target.
+
+    Parameters
+    ----------
+    variant : {"rand/1/bin", "current-to-best/1/bin"}
+        Mutation strategy.
+    population : int or None
+        Population size ``NP`` (at least 4); ``None`` uses ``max(10, 3 d)``.
+    F : float
+        Differential weight in ``(0, 2]``.
+    CR : float
+        Crossover probability in ``[0, 1]``.
+    bounds : {"bounce-back", "clip"}
+        Repair of coordinates that leave the cube.
+    """
+
+    supports_conditionals = True
+    supports_mixed = True
+
+    def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
+                 variant: str = "rand/1/bin", population: int | None = None, F: float = 0.7,
+                 CR: float = 0.9, bounds: str = "bounce-back") -> None:
+        super().__init__(space, seed, budget, fidelity)
+        if variant not in _VARIANTS:
+            raise ValueError(f"differential-evolution: variant must be one of {_VARIANTS}. Got {variant!r}.")
+        if bounds not in _BOUNDS:
+            raise ValueError(f"differential-evolution: bounds must be one of {_BOUNDS}. Got {bounds!r}.")
+        if not 0 < F <= 2:
+            raise ValueError(f"differential-evolution: F must be in (0, 2]. Got {F!r}.")
+        if not 0 <= CR <= 1:
+            raise ValueError(f"differential-evolution: CR must be in [0, 1]. Got {CR!r}.")
+        population = population if population is not None else max(10, 3 * self.dim)
+        if population < 4:
+            raise ValueError(f"differential-evolution: population must be >= 4. Got {population!r}.")
+        self.variant, self.bounds = variant, bounds
+        self.population_size, self.F, self.CR = int(population), float(F), float(CR)
+        self.max_batch = self.population_size
+        self.population: np.ndarray | None = None
+        self.values: np.ndarray | None = None
+        self._trials: np.ndarray | None = None
+
+    def _first_generation(self) -> np.ndarray:
+        return latin_hypercube(self.rng, self.population_size, self.dim)
+
+    def _next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
+        if self.population is None:
+            # The first generation may be cut short only by asks beyond it; keep the best NP.
+            order = np.argsort(values, kind="stable")[: self.population_size]
+            self.population, self.values = genotypes[order], values[order]
+        else:
+            self._select(genotypes, values)
+        self._trials = self._make_trials()
+        return self._trials
+
+    def _select(self, genotypes: np.ndarray, values: np.ndarray) -> None:
+        """Greedy one-to-one selection: trial ``i`` replaces target ``i`` if no worse."""
+        for genotype, value in zip(genotypes, values):
+            matches = np.flatnonzero(np.all(self._trials == genotype, axis=1))
+            if matches.size == 0:
+                continue  # an extra genotype asked beyond the generation: no target
+            i = int(matches[0])
+            if value <= self.values[i]:
+                self.population[i], self.values[i] = genotype, value
+
+    def _make_trials(self) -> np.ndarray:
+        pop, n, d = self.population, self.population_size, self.dim
+        best = pop[int(np.argmin(self.values))]
+        trials = np.empty_like(pop)
+        for i in range(n):
+            others = self.rng.choice(np.delete(np.arange(n), i), size=3, replace=False)
+            r1, r2, r3 = pop[others]
+            if self.variant == "rand/1/bin":
+                base = r1
+                mutant = r1 + self.F * (r2 - r3)
+            else:
+                base = pop[i]
+                mutant = pop[i] + self.F * (best - pop[i]) + self.F * (r1 - r2)
+            cross = self.rng.random(d) < self.CR
+            cross[self.rng.integers(d)] = True
+            trial = np.where(cross, mutant, pop[i])
+            trials[i] = self._repair(trial, base)
+        return trials
+
+    def _repair(self, trial: np.ndarray, base: np.ndarray) -> np.ndarray:
+        if self.bounds == "clip":
+            return np.clip(trial, 0.0, 1.0)
+        u = self.rng.random(self.dim)
+        low, high = trial < 0.0, trial > 1.0
+        trial = np.where(low, base * (1 - u), trial)  # between 0 and the base
+        trial = np.where(high, base + u * (1 - base), trial)  # between the base and 1
+        return np.clip(trial, 0.0, 1.0)
+
+    def _extra_genotype(self) -> np.ndarray:
+        return self.rng.random(self.dim)

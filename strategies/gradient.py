@@ -1,0 +1,307 @@
+"""Gradient-based HPO: projected gradient descent with an Armijo line search in the unit cube.
+
+References: J. Nocedal and S. J. Wright, "Numerical Optimization", 2nd ed., Springer 2006:
+backtracking line search with the Armijo (sufficient decrease) condition and quadratic
+interpolation of the step (Sec. 3.1 and 3.5); D. P. Bertsekas, "Nonlinear Programming", 1999,
+Sec. 2.3: the Armijo rule along the projection arc for box constraints. Finite differences:
+Nocedal and Wright, Sec. 8.1.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Generator, Sequence
+
+import numpy as np
+
+from harness.protocols import Budget, Fidelity, Strategy, StrategyError, Suggestion, Trial
+from harness.registry import strategy
+from harness.space import Float, Space
+from strategies._evolution import fitness
+
+_GRADIENTS = ("auto", "exact", "finite-difference")
+_SCHEMES = ("forward", "central")
+
+# A request is a list of (unit point, want_gradient); its answer a list of (value, gradient).
+_Request = list[tuple[np.ndarray, bool]]
+_Answer = list[tuple[float, np.ndarray | None]]
+
+
+@strategy("gradient")
+class GradientDescent(Strategy):
+    """Projected gradient descent on the float parameters, in the unit cube ``[0, 1]^d``.
+
+    **Method.** From a start point, repeat: take the gradient ``g`` in the unit cube, zero its
+    components for non-float parameters, inactive parameters and coordinates pinned at a
+    bound with ``g`` pushing outward; move along ``d = -g / ||g||`` to the projection
+    ``x(t) = clip(x + t d, 0, 1)``. The step ``t`` starts at twice the last accepted step
+    (``initial_step`` at first, at most ``max_step``) and is accepted under the Armijo
+    condition ``f(x(t)) <= f(x) + armijo * g . (x(t) - x)``; otherwise it shrinks to the
+    minimiser of the quadratic through ``f(x)``, the slope ``g . d`` and ``f(x(t))``, kept
+    within ``[0.1 t, 0.5 t]``, at most ``max_backtracks`` times.
+
+    **Restarts.** A descent ends when the line search fails, the projected gradient vanishes
+    (``||d|| <= gtol``), the step shrinks below ``min_step``, or the value improves by less
+    than ``ftol * max(1, |f|)`` over ``patience`` accepted steps. The next descent starts
+    alternately at a fresh uniform random point and at the best point seen so far plus
+    Gaussian noise of standard deviation ``restart_sigma`` on every unit-cube coordinate
+    (clipped). The first start point is uniform random from the strategy's seed.
+
+    **Integer and categorical parameters** are *held* during a descent at the values of its
+    start point (no coordinate search): random at a fresh start; at a restart from the best
+    point, the incumbent's values moved by the restart noise (so a neighbouring integer or
+    another category when the noise crosses a cell boundary). The set of active conditional
+    parameters is held with them. A space without any float parameter is refused (nothing
+    to differentiate).
+
+    **How evaluations are counted.** Every suggestion is one evaluation of the problem and
+    counts 1 against an evaluation budget (its cost against a cost budget); nothing is free
+    except an exact gradient. With ``k`` the number of float parameters active at the point:
+
+    * exact gradients (``gradient="exact"``, or ``"auto"`` once the problem has returned
+      one): the gradient arrives with its evaluation (``want_gradient=True``) and costs no
+      extra evaluation. A start point costs 1; an iteration costs 1 + (number of
+      backtracks).
+    * finite differences: a gradient costs ``k`` probes (``fd_scheme="forward"``: one at
+      ``x + fd_step e_j``, or ``x - fd_step e_j`` when that would leave the cube) or ``2k``
+      (``"central"``). A start point costs ``1 + k`` (``1 + 2k``) evaluations, asked in one
+      batch; an iteration costs its line-search evaluations (at least 1) plus ``k``
+      (``2k``) probes at the accepted point, again asked in one batch. The probe values
+      count as ordinary trials (the best of them can become the incumbent).
+    * ``gradient="auto"``: the first point is asked with ``want_gradient=True``; if its
+      trial comes back OK without a gradient, the strategy switches to finite differences
+      for good and asks that point's ``k`` (``2k``) probes next, so the first gradient
+      costs ``1 + k`` evaluations as in finite-difference mode, just in two batches.
+
+    ``max_batch`` is ``1 + k`` (``1 + 2k``) so that a point and its probes fit one ask (1
+    with ``gradient="exact"``). Failed trials rank worst: a failed line-search point counts
+    as no decrease, a failed probe sets that gradient component to 0, and a failed start
+    point starts the next descent.
+
+    Parameters
+    ----------
+    gradient : {"auto", "exact", "finite-difference"}
+        Where gradients come from; ``"exact"`` fails the run if the problem has none.
+    fd_scheme : {"forward", "central"}
+        Finite-difference scheme.
+    fd_step : float
+        Finite-difference step in the unit cube.
+    initial_step, max_step, min_step : float
+        Line-search step lengths in the unit cube (Euclidean norm of the move).
+    armijo : float
+        Sufficient-decrease constant ``c1`` of the Armijo condition.
+    max_backtracks : int
+        Line-search trials after the first before a descent is declared stalled.
+    gtol, ftol : float
+        Thresholds on the projected-gradient norm and on the relative decrease.
+    patience : int
+        Accepted steps of too small decrease before a restart.
+    restart_sigma : float
+        Noise of a restart from the best point, in the unit cube.
+    """
+
+    supports_conditionals = True
+    supports_mixed = True
+    max_batch = 1  # per instance: 1 + the probes of one gradient (see the docstring)
+
+    def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
+                 gradient: str = "auto", fd_scheme: str = "forward", fd_step: float = 1e-6,
+                 initial_step: float = 0.1, max_step: float = 0.5, min_step: float = 1e-9,
+                 armijo: float = 1e-4, max_backtracks: int = 8, gtol: float = 1e-10,
+                 ftol: float = 1e-9, patience: int = 3, restart_sigma: float = 0.1) -> None:
+        super().__init__(space, seed, budget, fidelity)
+        if gradient not in _GRADIENTS:
+            raise ValueError(f"gradient: gradient must be one of {_GRADIENTS}. Got {gradient!r}.")
+        if fd_scheme not in _SCHEMES:
+            raise ValueError(f"gradient: fd_scheme must be one of {_SCHEMES}. Got {fd_scheme!r}.")
+        for label, value in (("fd_step", fd_step), ("initial_step", initial_step), ("max_step", max_step),
+                             ("min_step", min_step), ("armijo", armijo), ("restart_sigma", restart_sigma)):
+            if not value > 0:
+                raise ValueError(f"gradient: {label} must be > 0. Got {value!r}.")
+        if not 0 < armijo < 1:
+            raise ValueError(f"gradient: armijo must be in (0, 1). Got {armijo!r}.")
+        if max_backtracks < 0 or patience < 1:
+            raise ValueError("gradient: max_backtracks must be >= 0 and patience >= 1.")
+        self.check_compatible(space, fidelity)
+        self.mode = gradient
+        self.fd_scheme, self.fd_step = fd_scheme, float(fd_step)
+        self.initial_step, self.max_step, self.min_step = float(initial_step), float(max_step), float(min_step)
+        self.armijo, self.max_backtracks = float(armijo), int(max_backtracks)
+        self.gtol, self.ftol, self.patience = float(gtol), float(ftol), int(patience)
+        self.restart_sigma = float(restart_sigma)
+        self.dim = len(space)
+        self.is_float = np.array([isinstance(p, Float) for p in space.params])
+        probes = int(self.is_float.sum()) * (2 if fd_scheme == "central" else 1)
+        self.max_batch = 1 if gradient == "exact" else 1 + probes
+        self.n_descents = 0
+        self.best_point: np.ndarray | None = None
+        self.best_value = math.inf
+        self._search = self._run()
+        self._request: _Request = []
+        self._answers: list = []
+        self._queue: list[int] = []
+        self._request_id = -1
+        self._extra = 0
+
+    @classmethod
+    def check_compatible(cls, space: Space, fidelity: Fidelity | None) -> None:
+        """Refuse spaces without a float parameter (there is no gradient to follow)."""
+        super().check_compatible(space, fidelity)
+        if not any(isinstance(p, Float) for p in space.params):
+            raise StrategyError("Strategy 'gradient' needs at least one float parameter.")
+
+    # -- protocol ---------------------------------------------------------------------------
+    def ask(self, n: int) -> list[Suggestion]:
+        """Hand out up to ``n`` points of the search's current request."""
+        if not self._queue and all(a is not None for a in self._answers):
+            answers = self._answers
+            self._request = next(self._search) if self._request_id < 0 else self._search.send(answers)
+            self._request_id += 1
+            self._answers = [None] * len(self._request)
+            self._queue = list(range(len(self._request)))
+        if not self._queue:
+            # Asked again before the current request is answered (never by the synchronous
+            # runner): explore a uniform random point rather than return nothing.
+            self._extra += 1
+            config = self.space.decode(self.rng.random((1, self.dim)))[0]
+            return [Suggestion(config, tag=f"x{self._extra}")]
+        chosen, self._queue = self._queue[:n], self._queue[n:]
+        points = np.array([self._request[i][0] for i in chosen])
+        configs = self.space.decode(points)
+        return [
+            Suggestion(config, tag=f"r{self._request_id}:{i}", want_gradient=self._request[i][1])
+            for i, config in zip(chosen, configs)
+        ]
+
+    def tell(self, trials: Sequence[Trial]) -> None:
+        """Store the answers of the current request and track the incumbent."""
+        for trial in trials:
+            value = fitness(trial)
+            tag = trial.tag if isinstance(trial.tag, str) else ""
+            point = None
+            if tag.startswith(f"r{self._request_id}:"):
+                i = int(tag.split(":")[1])
+                point = self._request[i][0]
+                gradient = None if trial.gradient is None else np.asarray(trial.gradient, dtype=float)
+                self._answers[i] = (value, gradient)
+            if point is None:
+                point = self.space.encode([trial.config])[0]
+            if value < self.best_value:
+                self.best_value, self.best_point = value, np.nan_to_num(point, nan=0.5)
+
+    # -- the search, written as a coroutine that yields requests and receives answers ------
+    def _run(self) -> Generator[_Request, _Answer, None]:
+        while True:
+            yield from self._descend(self._start_point())
+            self.n_descents += 1
+
+    def _start_point(self) -> np.ndarray:
+        if self.n_descents % 2 == 0 or self.best_point is None:
+            return self.rng.random(self.dim)
+        # Noise on every coordinate, so integers and categoricals may move to a neighbouring
+        # cell: the only way a restart from the best point revisits the held parameters.
+        noise = self.restart_sigma * self.rng.standard_normal(self.dim)
+        return np.clip(self.best_point + noise, 0.0, 1.0)
+
+    def _descend(self, x: np.ndarray) -> Generator[_Request, _Answer, None]:
+        f, g = yield from self._value_and_gradient(x)
+        if not math.isfinite(f):
+            return
+        step, small = self.initial_step, 0
+        while True:
+            direction = self._direction(x, g)
+            norm = float(np.linalg.norm(direction))
+            if norm <= self.gtol:
+                return  # a stationary point of the box-constrained problem
+            direction /= norm
+            slope = float(g @ direction)
+            t = min(step, self.max_step)
+            for _ in range(self.max_backtracks + 1):
+                x_new = np.clip(x + t * direction, 0.0, 1.0)
+                move = x_new - x
+                if np.linalg.norm(move) < self.min_step:
+                    return
+                [(f_new, g_new)] = yield [(x_new, self._exact())]
+                if f_new <= f + self.armijo * float(g @ move):
+                    break
+                t = self._backtrack(t, f, slope, f_new)
+            else:
+                return  # the line search failed: the gradient no longer points downhill
+            small = small + 1 if f - f_new < self.ftol * max(1.0, abs(f)) else 0
+            if small >= self.patience:
+                return
+            x, f, step = x_new, f_new, 2 * t
+            g = self._check_exact(g_new) if self._exact() else (yield from self._fd_gradient(x, f))
+
+    def _backtrack(self, t: float, f: float, slope: float, f_new: float) -> float:
+        """Minimiser of the quadratic interpolating phi(0), phi'(0) and phi(t), safeguarded."""
+        if not math.isfinite(f_new):
+            return 0.25 * t
+        curvature = f_new - f - slope * t
+        t_q = -slope * t * t / (2 * curvature) if curvature > 0 else 0.5 * t
+        return float(np.clip(t_q, 0.1 * t, 0.5 * t))
+
+    def _direction(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        d = -np.where(self._movable(x), g, 0.0)
+        d[(x <= 0.0) & (d < 0)] = 0.0  # pinned at a bound, pushed outward
+        d[(x >= 1.0) & (d > 0)] = 0.0
+        return d
+
+    def _movable(self, x: np.ndarray) -> np.ndarray:
+        """Float parameters active at ``x`` (the only coordinates a descent moves)."""
+        config = self.space.decode(x[None, :])[0]
+        return self.is_float & np.array([p.name in config for p in self.space.params])
+
+    def _exact(self) -> bool:
+        return self.mode in ("auto", "exact")
+
+    def _check_exact(self, g: np.ndarray | None) -> np.ndarray:
+        if g is None:
+            raise StrategyError("gradient: gradient='exact' but the problem returned no gradient.")
+        return np.nan_to_num(g, nan=0.0, posinf=0.0, neginf=0.0)
+
+    def _value_and_gradient(self, x: np.ndarray) -> Generator[_Request, _Answer, tuple]:
+        """Evaluate a start point with its gradient (exact, or by finite differences)."""
+        if self.mode == "finite-difference":
+            probes = self._probes(x)
+            answers = yield [(x, False)] + [(p, False) for p, _, _ in probes]
+            f = answers[0][0]
+            return f, self._difference(x, f, probes, [a[0] for a in answers[1:]])
+        [(f, g)] = yield [(x, True)]
+        if not math.isfinite(f):
+            return f, None
+        if g is None and self.mode == "auto":
+            self.mode = "finite-difference"  # the problem has no exact gradient
+            return f, (yield from self._fd_gradient(x, f))
+        return f, self._check_exact(g)
+
+    def _fd_gradient(self, x: np.ndarray, f: float) -> Generator[_Request, _Answer, np.ndarray]:
+        probes = self._probes(x)
+        answers = yield [(p, False) for p, _, _ in probes]
+        return self._difference(x, f, probes, [a[0] for a in answers])
+
+    def _probes(self, x: np.ndarray) -> list[tuple[np.ndarray, int, float]]:
+        """Probe points as (point, coordinate, signed offset); central pairs are adjacent."""
+        h = self.fd_step
+        probes = []
+        for j in np.flatnonzero(self._movable(x)):
+            offsets = (h, -h) if self.fd_scheme == "central" else ((h,) if x[j] + h <= 1.0 else (-h,))
+            for offset in offsets:
+                point = x.copy()
+                point[j] = np.clip(x[j] + offset, 0.0, 1.0)
+                probes.append((point, int(j), float(point[j] - x[j])))
+        return probes
+
+    def _difference(self, x: np.ndarray, f: float, probes, values: list[float]) -> np.ndarray:
+        g = np.zeros(self.dim)
+        if self.fd_scheme == "forward":
+            for (_, j, offset), value in zip(probes, values):
+                if math.isfinite(value) and math.isfinite(f) and offset != 0:
+                    g[j] = (value - f) / offset
+            return g
+        for k in range(0, len(probes), 2):
+            (_, j, up), (_, _, down) = probes[k], probes[k + 1]
+            plus, minus = values[k], values[k + 1]
+            if math.isfinite(plus) and math.isfinite(minus) and up != down:
+                g[j] = (plus - minus) / (up - down)
+        return g
