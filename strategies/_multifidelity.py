@@ -243,7 +243,8 @@ class MultiFidelityStrategy(Strategy):
         if isinstance(low, bool) or not isinstance(low, (int, float)) or not fidelity.low <= low < fidelity.high:
             raise StrategyError(
                 f"The 'min_fidelity' parameter of strategy '{self.name}' must lie in "
-                f"[{fidelity.low:g}, {fidelity.high:g}) (the problem's fidelity '{fidelity.name}'). Got {min_fidelity!r}."
+                f"[{fidelity.low:g}, {fidelity.high:g}) (the problem's fidelity '{fidelity.name}'). "
+                f"Got {min_fidelity!r}."
             )
         self.eta = eta
         self.min_fidelity = float(low)

@@ -140,10 +140,11 @@ class BOHB(Hyperband):
         d = len(space.params)
         min_points = d + 1 if min_points_in_model is None else min_points_in_model
         checks = [
-            ("min_points_in_model", min_points, isinstance(min_points, int) and not isinstance(min_points, bool) and min_points >= 1, "an integer >= 1"),
+            ("min_points_in_model", min_points, _integer(min_points) and min_points >= 1, "an integer >= 1"),
             ("top_fraction", top_fraction, _real(top_fraction) and 0 < top_fraction < 1, "a number in (0, 1)"),
-            ("num_samples", num_samples, isinstance(num_samples, int) and not isinstance(num_samples, bool) and num_samples >= 1, "an integer >= 1"),
-            ("random_fraction", random_fraction, _real(random_fraction) and 0 <= random_fraction <= 1, "a number in [0, 1]"),
+            ("num_samples", num_samples, _integer(num_samples) and num_samples >= 1, "an integer >= 1"),
+            ("random_fraction", random_fraction, _real(random_fraction) and 0 <= random_fraction <= 1,
+             "a number in [0, 1]"),
             ("bandwidth_factor", bandwidth_factor, _real(bandwidth_factor) and bandwidth_factor > 0, "a number > 0"),
             ("min_bandwidth", min_bandwidth, _real(min_bandwidth) and min_bandwidth > 0, "a number > 0"),
         ]
@@ -233,6 +234,10 @@ class BOHB(Hyperband):
             best = candidates[int(np.argmax(ratio))]
             configs.extend(self.space.decode(self._to_unit(best)[None, :]))
         return configs
+
+
+def _integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _real(value) -> bool:
