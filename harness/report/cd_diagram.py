@@ -1,0 +1,130 @@
+"""Critical-difference diagram in the style of Demsar (2006), Fig. 1.
+
+Strategies are placed on an axis of average ranks (1 = best, on the left); a bar of length
+CD (the Nemenyi critical difference) is drawn above the axis, and groups of strategies whose
+average ranks do not differ significantly (cliques) are joined by thick horizontal bars.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from harness.report.palette import SINGLE_COLUMN, Style, paper_style
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+__all__ = ["cliques_from_cd", "cd_diagram_figure"]
+
+
+def cliques_from_cd(avg_ranks: Mapping[str, float], cd: float) -> list[list[str]]:
+    """Maximal runs of rank-sorted strategies whose rank spread is below ``cd``.
+
+    Parameters
+    ----------
+    avg_ranks : mapping of str to float
+        Average rank of each strategy.
+    cd : float
+        Critical difference.
+
+    Returns
+    -------
+    list of list of str
+        Cliques of two or more strategies, none contained in another, ordered by best rank.
+    """
+    order = sorted(avg_ranks, key=lambda s: (avg_ranks[s], s))
+    ranks = np.array([avg_ranks[s] for s in order])
+    cliques: list[list[str]] = []
+    for i in range(len(order)):
+        j = i
+        while j + 1 < len(order) and ranks[j + 1] - ranks[i] < cd:
+            j += 1
+        if j > i and not any(set(order[i : j + 1]) <= set(c) for c in cliques):
+            cliques.append(order[i : j + 1])
+    return cliques
+
+
+def cd_diagram_figure(
+    avg_ranks: Mapping[str, float] | pd.Series,
+    cd: float | None,
+    styles: Mapping[str, Style],
+    *,
+    cliques: Iterable[Sequence[str]] | None = None,
+    title: str | None = None,
+):
+    """Draw the critical-difference diagram.
+
+    Parameters
+    ----------
+    avg_ranks : mapping or Series
+        Average rank per strategy (over problems, or over problems and budgets).
+    cd : float or None
+        Nemenyi critical difference (drawn as a scale bar; omitted when None).
+    styles : mapping
+        Strategy styles (the marker on the axis and the label colour).
+    cliques : iterable of sequences of str, optional
+        Groups not significantly different; default :func:`cliques_from_cd` when ``cd`` is given.
+    title : str, optional
+        Figure title (e.g. the Friedman p-value).
+    """
+    paper_style()
+    ranks = {str(k): float(v) for k, v in dict(avg_ranks).items() if np.isfinite(v)}
+    order = sorted(ranks, key=lambda s: (ranks[s], s))
+    k = len(order)
+    if cliques is None:
+        cliques = cliques_from_cd(ranks, cd) if cd is not None else []
+    cliques = [[s for s in c if s in ranks] for c in cliques]
+    cliques = [sorted(c, key=lambda s: ranks[s]) for c in cliques if len(c) >= 2]
+
+    lo, hi = 1, max(k, 2)
+    half = (k + 1) // 2
+    n_side = max(half, k - half)
+    clique_y = [-0.1 - 0.08 * i for i in range(len(cliques))]
+    first_row = (clique_y[-1] if clique_y else -0.05) - 0.2
+    bottom = first_row - 0.2 * (n_side - 1) - 0.08
+    fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 0.75 * (0.6 - bottom) + 0.1))
+    ax.set_xlim(lo - 0.9, hi + 0.9)
+    ax.set_ylim(bottom, 0.6)
+    ax.axis("off")
+
+    # Rank axis with ticks, best (1) on the left.
+    ax.plot([lo, hi], [0, 0], color="black", linewidth=0.7)
+    for t in range(lo, hi + 1):
+        ax.plot([t, t], [0, 0.05], color="black", linewidth=0.7)
+        ax.text(t, 0.08, str(t), ha="center", va="bottom", fontsize=6)
+    if cd is not None and np.isfinite(cd):
+        ax.plot([lo, lo + cd], [0.38, 0.38], color="black", linewidth=1.0)
+        for end in (lo, lo + cd):
+            ax.plot([end, end], [0.34, 0.42], color="black", linewidth=1.0)
+        ax.text(lo + cd / 2, 0.44, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=6)
+
+    # Clique bars just below the axis.
+    for y, clique in zip(clique_y, cliques):
+        ax.plot([ranks[clique[0]] - 0.04, ranks[clique[-1]] + 0.04], [y, y], color="black", linewidth=2.2, solid_capstyle="round")
+
+    # Labels: the better half to the left edge, the rest to the right edge, text on the line.
+    for i, name in enumerate(order):
+        left = i < half
+        row = i if left else k - 1 - i
+        y = first_row - 0.2 * row
+        x_text = lo - 0.85 if left else hi + 0.85
+        st = styles.get(name)
+        color = st.color if st else "black"
+        ax.plot([ranks[name], ranks[name], x_text], [0, y, y], color="0.35", linewidth=0.6, zorder=1)
+        if st:
+            ax.plot(ranks[name], 0, marker=st.marker, color=color, markersize=4, zorder=3)
+        ax.text(
+            x_text,
+            y + 0.02,
+            f"{name} ({ranks[name]:.2f})",
+            ha="left" if left else "right",
+            va="bottom",
+            fontsize=6,
+            color=color if color != "#F0E442" else "black",  # yellow text is unreadable
+        )
+    if title:
+        ax.set_title(title, fontsize=6)
+    fig.tight_layout()
+    return fig
