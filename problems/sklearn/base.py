@@ -32,13 +32,14 @@ import math
 import time
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from harness.protocols import Evaluation, Fidelity, Problem
 from harness.registry import problem
@@ -69,6 +70,13 @@ def random_state_from_seed(seed: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"A trial seed must be an integer >= 0. Got {seed!r}.")
     return int(np.random.SeedSequence(int(seed)).generate_state(1)[0])
+
+
+@lru_cache(maxsize=1)
+def _thread_controller() -> ThreadpoolController:
+    # Scanning the loaded BLAS/OpenMP libraries costs ~20 ms; do it once per process (after
+    # sklearn's native modules are loaded), then limiting threads is ~0.1 ms.
+    return ThreadpoolController()
 
 
 class CVTask(Problem):
@@ -135,6 +143,7 @@ class CVTask(Problem):
     # -- data ------------------------------------------------------------------------------
     def _make_folds(self, X: np.ndarray, y: np.ndarray, n_folds: int, max_rows: int | None) -> list[Fold]:
         stratify = self.kind == "classification"
+        X = self.transform_features(X)
         if max_rows is not None and max_rows < len(y):
             X, _, y, _ = train_test_split(
                 X, y, train_size=max_rows, random_state=self.data_seed, stratify=y if stratify else None
@@ -159,6 +168,10 @@ class CVTask(Problem):
         return folds
 
     # -- what subclasses provide -----------------------------------------------------------
+    def transform_features(self, X: np.ndarray) -> np.ndarray:
+        """Deterministic feature expansion applied before the split (identity by default)."""
+        return X
+
     def make_space(self) -> Space:
         """The search space of this task."""
         raise NotImplementedError
@@ -166,6 +179,12 @@ class CVTask(Problem):
     def make_fidelity(self) -> Fidelity | None:
         """The fidelity of this task, or ``None`` (single fidelity)."""
         return None
+
+    @property
+    def needs_probabilities(self) -> bool:
+        """Whether the metric needs ``predict_proba`` (log loss; ROC AUC beyond two classes)."""
+        multiclass = self.kind == "classification" and len(np.unique(self.y_test)) > 2
+        return self.metric.needs == "proba" or (self.metric.needs == "score" and multiclass)
 
     def make_estimator(self, config: Mapping[str, Any], fidelity: float | None, random_state: int) -> Any:
         """An unfitted estimator for ``config`` at ``fidelity`` (``None`` for single-fidelity tasks)."""
@@ -204,7 +223,7 @@ class CVTask(Problem):
         random_state = random_state_from_seed(seed)
         val_losses, test_losses, estimators = [], [], []
         start = time.perf_counter()
-        with threadpool_limits(limits=1), warnings.catch_warnings():
+        with _thread_controller().limit(limits=1), warnings.catch_warnings():
             # Short budgets are the point of low fidelities; their warnings are noise here.
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -55,6 +55,10 @@ class Metric:
         classes = getattr(estimator, "classes_", None)
         return float(self.loss(y, self.output(estimator, X), classes))
 
+    def __reduce__(self):
+        # Pickle by name: the loss functions are lambdas, which plain pickle cannot carry.
+        return (_named, (self.name,))
+
     def output(self, estimator: Any, X: np.ndarray) -> np.ndarray:
         """The estimator output this metric is computed from."""
         if self.needs == "predict":
@@ -93,6 +97,10 @@ METRICS: dict[str, Metric] = {
         Metric("r2", "regression", "predict", lambda y, p, c: 1.0 - skm.r2_score(y, p)),
     )
 }
+
+
+def _named(name: str) -> Metric:
+    return METRICS[name]
 
 
 def get_metric(name: str, kind: str) -> Metric:

@@ -42,8 +42,6 @@ class SVMTask(CVTask):
 
     def make_estimator(self, config: Mapping[str, Any], fidelity: float | None, random_state: int) -> Any:
         """An ``SVC`` for ``config`` (calibrated when the metric needs probabilities)."""
-        multiclass = len(set(self.y_test.tolist())) > 2
-        needs_proba = self.metric.needs == "proba" or (self.metric.needs == "score" and multiclass)
         svc = SVC(
             C=config["C"],
             kernel=config["kernel"],
@@ -53,7 +51,7 @@ class SVMTask(CVTask):
             max_iter=20_000,
             random_state=random_state,
         )
-        return CalibratedClassifierCV(svc, method="sigmoid", cv=3, ensemble=False) if needs_proba else svc
+        return CalibratedClassifierCV(svc, method="sigmoid", cv=3, ensemble=False) if self.needs_probabilities else svc
 
 
 register_task("svm-breast_cancer", SVMTask, "breast_cancer")
