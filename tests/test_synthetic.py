@@ -1,0 +1,216 @@
+"""Contract tests of every registered synthetic problem, read from the registry.
+
+A new synthetic family registered in ``problems.synthetic`` is checked here for free: its
+optimum at its minimisers, that nothing sampled beats it, that shifted instances keep the
+value and move the minimiser, that gradients match finite differences, and that batch and
+single evaluation agree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import minimize
+
+from harness.registry import problems
+from harness.space import SpaceError
+from problems.synthetic.base import SyntheticFunction
+
+
+def _synthetic_names() -> list[str]:
+    names = []
+    for entry in problems.entries():
+        if entry.source != "builtin" or not entry.load().__module__.startswith("problems.synthetic"):
+            continue
+        if entry.regex is None:
+            names.append(entry.name)
+        else:
+            names += [entry.example, entry.name.format(dim=5)]
+    return names
+
+
+NAMES = _synthetic_names()
+INSTANCES = [None, 7]
+
+
+def _exact(problem: SyntheticFunction, configs, fidelities=None) -> np.ndarray:
+    """Noise-free values through the public path (``info`` of noisy variants)."""
+    evaluations = problem.evaluate_batch(configs, fidelities, list(range(len(configs))))
+    return np.array([e.info["noise_free_value"] if e.info else e.value for e in evaluations])
+
+
+def _tolerance(optimum: float) -> float:
+    return 1e-4 * abs(optimum) + 1e-8
+
+
+def test_registry_has_every_family():
+    families = {n.replace("-{dim}d", "") for n in problems.names()} & {
+        "branin", "six-hump-camel", "goldstein-price", "hartmann3", "hartmann6", "rosenbrock", "ackley",
+        "rastrigin", "levy", "styblinski-tang", "griewank", "michalewicz", "sphere",
+    }
+    assert len(families) == 13
+    assert {"branin-mf", "hartmann3-mf", "hartmann6-mf", "branin-noisy", "ackley-mixed-{dim}d"} <= set(problems.names())
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+@pytest.mark.parametrize("name", NAMES)
+def test_known_minimum_at_known_minimisers(name, instance):
+    problem = problems.create(name, instance=instance)
+    assert isinstance(problem, SyntheticFunction)
+    assert problem.optimum == problem.optimal_value
+    assert len(problem.optimizers) >= 1
+    values = _exact(problem, [problem.to_config(x) for x in problem.optimizers])
+    np.testing.assert_allclose(values, problem.optimum, rtol=1e-4, atol=1e-8)
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+@pytest.mark.parametrize("name", NAMES)
+def test_nothing_sampled_beats_the_minimum(name, instance):
+    problem = problems.create(name, instance=instance)
+    rng = np.random.default_rng(0)
+    configs = problem.space.sample(rng, 1500)
+    # Points near the minimisers probe that they are really (local) minima.
+    lo, hi = problem.bounds[:, 0], problem.bounds[:, 1]
+    cont = problem.discretisation.continuous_columns
+    for x in problem.optimizers:
+        near = np.repeat(x[None, :], 100, axis=0)
+        near[:, cont] += rng.normal(0, 1e-3, (100, len(cont))) * (hi - lo)[cont]
+        configs += [problem.to_config(p) for p in np.clip(near, lo, hi)]
+    fidelities = None
+    if problem.fidelity is not None:  # lower fidelities are biased upwards only
+        fidelities = rng.uniform(problem.fidelity.low, problem.fidelity.high, len(configs)).tolist()
+    assert _exact(problem, configs, fidelities).min() >= problem.optimum - _tolerance(problem.optimum)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "noisy" not in n])  # noise-free part is the same
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_property_no_point_beats_the_minimum(name, data):
+    problem = problems.create(name, instance=data.draw(st.one_of(st.none(), st.integers(0, 2**31))))
+    d = len(problem.names)
+    point = st.lists(st.floats(0, 1), min_size=d, max_size=d)
+    unit = np.array(data.draw(st.lists(point, min_size=1, max_size=30)))
+    configs = problem.space.decode(unit)
+    assert _exact(problem, configs).min() >= problem.optimum - _tolerance(problem.optimum)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "mixed" not in n and "noisy" not in n])
+def test_local_search_from_the_minimiser_finds_nothing_lower(name):
+    """An independent optimiser (scipy L-BFGS-B) started near the minimiser stays at the value."""
+    for instance in INSTANCES:
+        problem = problems.create(name, instance=instance)
+        rng = np.random.default_rng(1)
+        span = problem.bounds[:, 1] - problem.bounds[:, 0]
+        start = np.clip(problem.optimizers[0] + rng.normal(0, 1e-3, span.shape) * span, *problem.bounds.T)
+        result = minimize(lambda x: problem.value_at(x[None, :])[0], start, method="L-BFGS-B", bounds=problem.bounds,
+                          options={"maxfun": 200})
+        assert result.fun >= problem.optimum - _tolerance(problem.optimum)
+        assert result.fun == pytest.approx(problem.optimum, rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shifted_instances_keep_the_value_and_move_the_minimiser(name):
+    classic = problems.create(name)
+    shifted = problems.create(name, instance=3)
+    again = problems.create(name, instance=3)
+    other = problems.create(name, instance=4)
+    assert shifted.optimum == classic.optimum == other.optimum
+    assert "shifted" in shifted.tags and "shifted" not in classic.tags
+    np.testing.assert_array_equal(shifted.optimizers, again.optimizers)
+    cont = classic.discretisation.continuous_columns
+    distance = np.abs(shifted.optimizers[0] - classic.optimizers[0])[cont if len(cont) else slice(None)]
+    assert distance.max() > 1e-3 * (classic.bounds[:, 1] - classic.bounds[:, 0]).max()
+    assert not np.allclose(shifted.optimizers[0], other.optimizers[0])
+    # A shifted instance is a different function: the classic minimiser is no longer optimal.
+    classic_x = [shifted.to_config(x) for x in classic.optimizers if shifted.discretisation.on_grid(x[None, :])[0]]
+    if classic_x:
+        assert _exact(shifted, classic_x).min() > shifted.optimum + _tolerance(shifted.optimum)
+
+
+@pytest.mark.parametrize("instance", INSTANCES)
+@pytest.mark.parametrize("name", [n for n in NAMES if problems.create(n).has_gradient])
+def test_gradient_matches_finite_differences(name, instance):
+    problem = problems.create(name, instance=instance)
+    rng = np.random.default_rng(2)
+    configs = problem.space.decode(rng.uniform(0.05, 0.95, (6, len(problem.names))))
+    G = problem.gradient(configs)
+    assert G.shape == (6, len(problem.names))
+    X = problem.to_array(configs)
+    span = problem.bounds[:, 1] - problem.bounds[:, 0]
+    h = 1e-6
+    cont = problem.discretisation.continuous_columns
+    fd = np.zeros_like(G)
+    for j in cont:
+        step = np.zeros(len(span))
+        step[j] = h * span[j]
+        fd[:, j] = (problem.value_at(X + step) - problem.value_at(X - step)) / (2 * h)
+    scale = max(1.0, np.abs(problem.value_at(X)).max())
+    np.testing.assert_allclose(G, fd, rtol=1e-4, atol=1e-6 * scale)
+    assert np.all(G[:, list(problem.discretisation.axes)] == 0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_batch_and_single_evaluation_agree(name):
+    problem = problems.create(name, instance=5)
+    rng = np.random.default_rng(3)
+    configs = problem.space.sample(rng, 25)
+    fidelities = [None] * 25
+    if problem.fidelity is not None:
+        fidelities = [None] + rng.uniform(problem.fidelity.low, problem.fidelity.high, 24).tolist()
+    seeds = rng.integers(0, 2**63, 25).tolist()
+    batch = problem.evaluate_batch(configs, fidelities, seeds)
+    single = [problem.evaluate(c, f, s) for c, f, s in zip(configs, fidelities, seeds)]
+    np.testing.assert_allclose([e.value for e in batch], [e.value for e in single], rtol=1e-12, atol=1e-12)
+    assert [e.cost for e in batch] == pytest.approx([e.cost for e in single])
+    assert all(isinstance(e.value, float) for e in batch)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_factory_accepts_instance_and_describes_itself(name):
+    problem = problems.create(name, instance=None)
+    assert problem.name == name
+    assert "synthetic" in problem.tags
+    described = problem.describe()
+    assert described["optimum"] == problem.optimum and described["name"] == name
+    assert problem.batch
+
+
+def test_invalid_configs_and_parameters_are_refused():
+    branin = problems.create("branin")
+    with pytest.raises(SpaceError, match="x0"):
+        branin.evaluate({"x0": 11.0, "x1": 1.0}, None, 0)
+    with pytest.raises(SpaceError, match="missing"):
+        branin.evaluate({"x0": 1.0, "y": 1.0}, None, 0)
+    with pytest.raises(SpaceError):
+        branin.evaluate({"x0": 1.0}, None, 0)
+    with pytest.raises(ValueError, match="dimension >= 2"):
+        problems.create("rosenbrock-1d")
+    with pytest.raises(ValueError, match="instance"):
+        problems.create("branin", instance=-1)
+    with pytest.raises(ValueError, match="noise_sd"):
+        problems.create("branin", noise_sd=-1.0)
+    with pytest.raises(ValueError, match="integer_dims"):
+        problems.create("sphere-2d", integer_dims=2, categorical_dims=1)
+    with pytest.raises(ValueError, match="Fidelity"):
+        problems.create("branin-mf").evaluate({"x0": 1.0, "x1": 1.0}, 2.0, 0)
+
+
+@pytest.mark.parametrize(
+    "name, published",
+    [
+        ("branin", 0.397887),
+        ("six-hump-camel", -1.0316),
+        ("goldstein-price", 3.0),
+        ("hartmann3", -3.86278),
+        ("hartmann6", -3.32237),
+        ("michalewicz-2d", -1.8013),
+        ("michalewicz-5d", -4.687658),
+        ("michalewicz-10d", -9.66015),
+        ("styblinski-tang-4d", -39.16599 * 4),
+    ],
+)
+def test_optima_match_published_values(name, published):
+    """Independent reference: values printed in the literature (sfu.ca/~ssurjano)."""
+    assert problems.create(name).optimum == pytest.approx(published, rel=1e-4)
