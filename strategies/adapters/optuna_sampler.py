@@ -45,8 +45,9 @@ SAMPLERS: dict[str, tuple[str, str | None, str | None, dict[str, Any]]] = {
 _OPTUNA_INSTALL = 'pip install -e ".[optuna]"  (or: pip install optuna)'
 
 
-def check_sampler(strategy_name: str, sampler: str) -> None:
-    """Raise :class:`StrategyError` if ``sampler`` is unknown or its dependencies are missing."""
+def check_sampler(strategy_name: str, sampler: str, space: Space | None = None) -> None:
+    """Raise :class:`StrategyError` if ``sampler`` is unknown, its dependencies are missing,
+    or it cannot handle ``space`` (Optuna's QMCSampler assumes a space without conditions)."""
     if sampler not in SAMPLERS:
         raise StrategyError(
             f"Strategy '{strategy_name}': unknown Optuna sampler {sampler!r}; choose one of {sorted(SAMPLERS)}."
@@ -55,6 +56,11 @@ def check_sampler(strategy_name: str, sampler: str) -> None:
     _, module, install, _ = SAMPLERS[sampler]
     if module is not None:
         require(module, strategy_name, install)
+    if sampler == "qmc" and space is not None and space.is_conditional:
+        raise StrategyError(
+            f"Strategy '{strategy_name}' does not support conditional spaces (Optuna's QMCSampler "
+            "assumes a space without conditions)."
+        )
 
 
 @strategy("optuna")
@@ -79,7 +85,7 @@ class OptunaSampler(Strategy):
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
                  sampler: str = "tpe", sampler_options: Mapping[str, Any] | None = None) -> None:
         super().__init__(space, seed, budget, fidelity)
-        check_sampler(self.name, sampler)
+        check_sampler(self.name, sampler, space)
         import optuna
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -99,7 +105,7 @@ class OptunaSampler(Strategy):
         if cls.sampler_name is None:
             require("optuna", cls.name, _OPTUNA_INSTALL)  # the sampler is only known at construction
         else:
-            check_sampler(cls.name, cls.sampler_name)
+            check_sampler(cls.name, cls.sampler_name, space)
 
     def _quiet(self) -> "_Quiet":
         return _Quiet(self._optuna)
@@ -155,6 +161,7 @@ def _fixed_sampler(sampler: str, label: str, doc: str) -> type:
         "name": f"optuna-{sampler}",
         "sampler_name": sampler,
         "max_batch": None if sampler in ("random", "qmc") else 1,
+        "supports_conditionals": sampler != "qmc",
     }
     return strategy(f"optuna-{sampler}")(type(label, (OptunaSampler,), attrs))
 
