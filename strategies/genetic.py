@@ -41,7 +41,8 @@ class GeneticAlgorithm(GenerationalStrategy):
     Parameters
     ----------
     population : int
-        Individuals per generation (at least 2).
+        Individuals per generation (at least 2). The defaults (10, tournament of 3) suit
+        HPO budgets of tens to hundreds of evaluations; see bench/bench_gradient_evolutionary.py.
     elite : int
         Best individuals copied unchanged into the next generation (``< population``).
     tournament : int
@@ -60,7 +61,7 @@ class GeneticAlgorithm(GenerationalStrategy):
     supports_mixed = True
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
-                 population: int = 16, elite: int = 2, tournament: int = 2, crossover_rate: float = 0.9,
+                 population: int = 10, elite: int = 2, tournament: int = 3, crossover_rate: float = 0.9,
                  sbx_eta: float = 15.0, mutation_rate: float | None = None,
                  mutation_sigma: float = 0.1) -> None:
         super().__init__(space, seed, budget, fidelity)

@@ -1,8 +1,8 @@
 """The in-house evolutionary family: genetic, differential evolution and CMA-ES.
 
-Runs go through the real runner (``harness.runner.drive``) on small local problems built on
-the real harness Space: a shifted sphere, a mixed conditional space, and problems that fail
-on part of their domain. CMA-ES is checked against the ``cmaes`` package (an independent
+Runs go through the real runner (``harness.runner.drive``) on registered synthetic problems
+(sphere, branin, hartmann6) and on small local problems built on the real harness Space: a
+mixed conditional space, and problems that fail on part or all of their domain. CMA-ES is checked against the ``cmaes`` package (an independent
 implementation of the same algorithm) as the reference.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from harness.protocols import Budget, Evaluation, Problem
-from harness.registry import strategies
+from harness.registry import problems, strategies
 from harness.runner import drive
 from harness.space import Categorical, Condition, Float, Int, Space
 
@@ -27,20 +27,9 @@ EVOLUTIONARY = [
 IDS = ["genetic", "de-rand", "de-best", "cmaes"]
 
 
-class ShiftedSphere(Problem):
-    """``sum (x - c)^2`` over ``[-5, 5]^d`` with ``c`` spread over ``[-1, 2]``; minimum 0."""
-
-    batch = True
-
-    def __init__(self, dim: int = 5) -> None:
-        self.name = f"local-sphere-{dim}d"
-        self.space = Space([Float(f"x{i}", -5.0, 5.0) for i in range(dim)])
-        self.optimum = 0.0
-        self.centre = np.linspace(-1.0, 2.0, dim)
-
-    def evaluate(self, config, fidelity, seed):
-        x = np.array([config[n] for n in self.space.names])
-        return Evaluation(float(np.sum((x - self.centre) ** 2)))
+def sphere(dim: int):
+    """The registry's sphere with a shifted, rotated optimum (instance 1): minimum 0."""
+    return problems.create(f"sphere-{dim}d", instance=1)
 
 
 class MixedConditional(Problem):
@@ -68,7 +57,13 @@ class MixedConditional(Problem):
         return Evaluation(value)
 
 
-class AlwaysFails(ShiftedSphere):
+class AlwaysFails(Problem):
+    """Every evaluation fails (a non-finite value)."""
+
+    def __init__(self, dim: int) -> None:
+        self.name = "local-always-fails"
+        self.space = Space([Float(f"x{i}", 0.0, 1.0) for i in range(dim)])
+
     def evaluate(self, config, fidelity, seed):
         return Evaluation(math.nan)
 
@@ -121,15 +116,29 @@ def test_survives_failed_trials(name, params):
 
 @pytest.mark.parametrize(("name", "params"), EVOLUTIONARY, ids=IDS)
 def test_improves_on_its_random_start(name, params):
-    problem = ShiftedSphere(5)
+    problem = sphere(5)
     for seed in range(3):
-        strategy, trials = run(name, params, problem, 300, seed=seed)
-        start = best(trials[: strategy.max_batch])  # the first, random generation (size varies)
+        _, trials = run(name, params, problem, 300, seed=seed)
+        size = strategies.factory(name)(problem.space, seed, Budget(300), None, **params).max_batch
+        start = best(trials[:size])  # the first generation: random (a Latin hypercube for GA/DE)
         assert best(trials) < 0.25 * start
 
 
+@pytest.mark.parametrize(("name", "params"), EVOLUTIONARY, ids=IDS)
+@pytest.mark.parametrize(("problem_name", "budget"), [("branin", 50), ("hartmann6", 100)])
+def test_beats_its_first_generation_on_branin_and_hartmann6(name, params, problem_name, budget):
+    problem = problems.create(problem_name)
+    first, final = [], []
+    for seed in range(5):
+        strategy, trials = run(name, params, problem, budget, seed)
+        size = strategies.factory(name)(problem.space, seed, Budget(budget), None, **params).max_batch
+        first.append(best(trials[:size]) - problem.optimum)
+        final.append(best(trials) - problem.optimum)
+    assert np.median(final) < 0.5 * np.median(first)
+
+
 def test_genetic_elitism_keeps_the_best():
-    problem = ShiftedSphere(3)
+    problem = sphere(3)
     strategy = strategies.factory("genetic")(problem.space, 1, Budget(140), None, population=10, elite=2)
     incumbents = []
     for _ in range(10):
@@ -143,7 +152,7 @@ def test_genetic_elitism_keeps_the_best():
 
 
 def test_differential_evolution_selection_is_monotone_and_in_bounds():
-    problem = ShiftedSphere(4)
+    problem = sphere(4)
     strategy = strategies.factory("differential-evolution")(problem.space, 2, Budget(200), None, population=8)
     previous = None
     for _ in range(12):
@@ -207,7 +216,7 @@ def reference_evaluations_to_target(problem, target, budget, seed):
 
 
 def test_cmaes_converges_on_sphere_like_the_reference():
-    problem = ShiftedSphere(5)
+    problem = sphere(5)
     ours = [evaluations_to_target(problem, 1e-6, 1500, seed) for seed in range(5)]
     reference = [reference_evaluations_to_target(problem, 1e-6, 1500, seed) for seed in range(5)]
     assert max(ours) <= 1000  # f < 1e-6 on sphere-5d within 1000 evaluations, every seed
@@ -217,7 +226,7 @@ def test_cmaes_converges_on_sphere_like_the_reference():
 
 
 def test_cmaes_step_size_shrinks_and_restarts_with_larger_population():
-    problem = ShiftedSphere(2)
+    problem = sphere(2)
     strategy, _ = run("cmaes", {}, problem, 200, seed=0)
     assert strategy.sigma < 0.3 / 10  # converging: sigma has shrunk (the cmaes package: 0.003-0.007)
     assert strategy.n_restarts == 0

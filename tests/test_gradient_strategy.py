@@ -1,9 +1,12 @@
 """The gradient strategy: exact gradients, finite differences (and their exact evaluation
 count), auto-detection, mixed/conditional spaces, failures and reproducibility.
 
-Runs use the real runner where the trial record is enough; the counting tests drive
-``ask``/``tell`` by hand to see each ask's batch and its ``want_gradient`` flags, evaluating
-through the same problem (and its exact gradient) as the runner would.
+Runs use the real runner on registered problems (sphere, branin, hartmann6, all with exact
+gradients) where the trial record is enough. A local quadratic with and without a gradient
+covers what the registry cannot (every registered synthetic function has a gradient). The
+counting tests drive ``ask``/``tell`` by hand to see each ask's batch and its
+``want_gradient`` flags, evaluating through the problem (and its exact gradient) as the
+runner would.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import numpy as np
 import pytest
 
 from harness.protocols import Budget, Evaluation, Problem, Status, StrategyError, Trial
-from harness.registry import strategies
+from harness.registry import problems, strategies
 from harness.runner import drive
 from harness.space import Categorical, Condition, Float, Int, Space
 
@@ -42,20 +45,6 @@ class Quadratic(Problem):
     def gradient(self, configs):
         # d f / d u = d f / d x * (high - low): the unit cube is 10 wide per axis.
         return 2 * self.weights * (self._x(configs) - self.centre) * 10.0
-
-
-class Branin(Problem):
-    """Branin-Hoo on [-5, 10] x [0, 15], minimum 0.397887 (three minimisers)."""
-
-    def __init__(self) -> None:
-        self.name = "local-branin"
-        self.space = Space([Float("x1", -5.0, 10.0), Float("x2", 0.0, 15.0)])
-        self.optimum = 0.397887357729738
-
-    def evaluate(self, config, fidelity, seed):
-        x1, x2 = config["x1"], config["x2"]
-        b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
-        return Evaluation((x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10)
 
 
 class MixedConditional(Problem):
@@ -138,15 +127,27 @@ def test_registered_with_honest_flags():
 
 
 # -- exact gradients ---------------------------------------------------------------------------
-def test_exact_gradient_converges_on_a_convex_quadratic_in_few_evaluations():
-    problem = Quadratic(5)
+@pytest.mark.parametrize("problem", [Quadratic(5), problems.create("sphere-5d", instance=1)],
+                         ids=["quadratic-5d", "sphere-5d"])
+def test_exact_gradient_converges_on_a_convex_problem_in_few_evaluations(problem):
     for seed in range(5):
         strategy, outcome = run(problem, seed, 40, gradient="exact")
         assert outcome.status == "ok", outcome.error
         values = [t.value for t in outcome.trials]
         hits = [i for i, v in enumerate(values) if v < 1e-8]
-        assert hits and hits[0] < 40
+        assert hits and hits[0] < 40  # from a random start to 1e-8 in under 40 evaluations
         assert all(t.gradient is not None for t in outcome.trials)  # asked with want_gradient
+
+
+def test_exact_gradients_on_hartmann6_and_a_mixed_sphere():
+    hartmann = problems.create("hartmann6")
+    regrets = [min(t.value for t in run(hartmann, seed, 100)[1].trials) - hartmann.optimum for seed in range(5)]
+    assert np.median(regrets) < 1e-3
+    mixed = problems.create("sphere-mixed-5d")  # 2 floats, 2 ints, 1 categorical
+    for seed in range(3):
+        _, outcome = run(mixed, seed, 60)
+        assert outcome.status == "ok", outcome.error
+        assert min(t.value for t in outcome.trials) < outcome.trials[0].value
 
 
 def test_exact_mode_every_evaluation_is_one_point_with_its_gradient():
@@ -248,9 +249,10 @@ def test_discrete_parameters_are_held_during_a_descent():
         assert len({(c["k"], c["kind"]) for c in configs}) == 1
 
 
-def test_improves_on_its_random_start_on_branin():
-    problem = Branin()
+def test_finite_differences_improve_on_the_random_start_on_branin():
+    problem = problems.create("branin")
     for seed in range(5):
-        _, outcome = run(problem, seed, 50)
+        _, outcome = run(problem, seed, 50, gradient="finite-difference")
         values = [t.value for t in outcome.trials]
+        assert all(t.gradient is None for t in outcome.trials)  # never asked for one
         assert min(values) < values[0] and min(values) - problem.optimum < 0.5
