@@ -33,7 +33,8 @@ class ASHA(MultiFidelityStrategy):
     space, seed, budget, fidelity
         As for every strategy; ``fidelity`` is required.
     eta : float
-        Reduction factor between rungs (default 3).
+        Reduction factor between rungs (default 4, the default of Ray Tune's
+        ``ASHAScheduler``, so the two ASHAs compare like for like; Hyperband keeps 3).
     min_fidelity : float or None
         Smallest fidelity used (default ``fidelity.low``).
     early_stopping_rate : int
@@ -51,7 +52,7 @@ class ASHA(MultiFidelityStrategy):
         budget,
         fidelity=None,
         *,
-        eta: float = 3,
+        eta: float = 4,
         min_fidelity: float | None = None,
         early_stopping_rate: int = 0,
         batch_size: int = 4,

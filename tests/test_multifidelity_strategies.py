@@ -103,7 +103,7 @@ def test_min_fidelity_and_integer_rounding():
     assert [n for n, _ in hb.schedule[0]] == [27, 9, 3, 1]
     assert [hb.fidelity_at(r) for _, r in hb.schedule[0]] == [3.0, 9.0, 27.0, 81.0]
     odd = Fidelity("epochs", 1, 10, integer=True)
-    asha = ASHA(problem.space, 0, Budget(10), odd)
+    asha = ASHA(problem.space, 0, Budget(10), odd, eta=3)
     assert asha.rung_fidelities == [1.0, 3.0, 10.0]  # 10/9 and 10/3 rounded, top at high
     sh = SuccessiveHalving(problem.space, 0, Budget(10), problem.fidelity, n_configs=10, rungs=3)
     assert sh.rungs == [(10, 9.0), (3, 27.0), (1, 81.0)]
@@ -170,7 +170,7 @@ def _tell(strategy, suggestions, values):
 
 def test_asha_promotes_without_waiting_for_the_rung():
     problem = BiasedBowl()
-    asha = ASHA(problem.space, 0, Budget(1000), problem.fidelity, batch_size=6)
+    asha = ASHA(problem.space, 0, Budget(1000), problem.fidelity, eta=3, batch_size=6)
     first = asha.ask(6)
     assert [s.fidelity for s in first] == [1.0] * 6
     # Only three of six are back (one failed): floor(3 / 3) = 1 promotion is already allowed,
@@ -192,7 +192,7 @@ def test_asha_promotes_without_waiting_for_the_rung():
 
 
 def test_asha_batches_mix_promotions_and_new_configs_in_a_run():
-    trials = run("asha", Budget(40, "cost"), batch_size=8)
+    trials = run("asha", Budget(40, "cost"), eta=3, batch_size=8)
     fidelities = sorted({t.fidelity for t in trials})
     assert fidelities == [1.0, 3.0, 9.0, 27.0, 81.0]
     assert len(trials) > 8  # several asks, promotions across rungs in the same batches
@@ -275,3 +275,25 @@ def test_costs_reported_by_the_problem_are_learned(name):
     for t in outcome.trials:
         if t.ok:  # the runner charges a failed trial the default fidelity / high
             assert strategy.cost_of(t.fidelity) == pytest.approx(t.cost)
+
+
+def synthetic_multifidelity_problems():
+    """Registered cheap problems with a fidelity (the ``-mf`` synthetic functions)."""
+    from harness.registry import problems
+
+    names = [n for n in problems.names() if n.endswith("-mf") and "{" not in n]
+    return [n for n in names if "synthetic" in problems.create(n).tags]
+
+
+@pytest.mark.parametrize("problem_name", synthetic_multifidelity_problems())
+@pytest.mark.parametrize("name", NAMES)
+def test_registered_multifidelity_problems(problem_name, name):
+    from harness.registry import problems
+
+    problem, budget = problems.create(problem_name), Budget(15, "cost")
+    strategy = strategies.factory(name)(problem.space, 1, budget, problem.fidelity)
+    outcome = drive(problem, strategy, budget, seed=1)
+    assert outcome.status == "ok", outcome.error
+    assert sum(t.cost for t in outcome.trials) <= budget.amount + 1e-9
+    assert any(t.fidelity == problem.fidelity.high for t in outcome.trials)
+    assert min(t.fidelity for t in outcome.trials) < problem.fidelity.high / 2
