@@ -24,6 +24,8 @@ CONFIGS = [
     ("random", "random", {}),
     ("gradient (exact)", "gradient", {"gradient": "exact"}),
     ("gradient (finite differences)", "gradient", {"gradient": "finite-difference"}),
+    ("gradient-bfgs (exact)", "gradient-bfgs", {"gradient": "exact"}),
+    ("gradient-bfgs (finite differences)", "gradient-bfgs", {"gradient": "finite-difference"}),
     ("genetic", "genetic", {}),
     ("differential-evolution rand/1", "differential-evolution", {}),
     ("differential-evolution current-to-best/1", "differential-evolution", {"variant": "current-to-best/1/bin"}),

@@ -21,6 +21,7 @@ from strategies._evolution import fitness
 
 _GRADIENTS = ("auto", "exact", "finite-difference")
 _SCHEMES = ("forward", "central")
+_DIRECTIONS = ("steepest", "bfgs")
 
 # A request is a list of (unit point, want_gradient); its answer a list of (value, gradient).
 _Request = list[tuple[np.ndarray, bool]]
@@ -33,12 +34,21 @@ class GradientDescent(Strategy):
 
     **Method.** From a start point, repeat: take the gradient ``g`` in the unit cube, zero its
     components for non-float parameters, inactive parameters and coordinates pinned at a
-    bound with ``g`` pushing outward; move along ``d = -g / ||g||`` to the projection
-    ``x(t) = clip(x + t d, 0, 1)``. The step ``t`` starts at twice the last accepted step
-    (``initial_step`` at first, at most ``max_step``) and is accepted under the Armijo
-    condition ``f(x(t)) <= f(x) + armijo * g . (x(t) - x)``; otherwise it shrinks to the
-    minimiser of the quadratic through ``f(x)``, the slope ``g . d`` and ``f(x(t))``, kept
-    within ``[0.1 t, 0.5 t]``, at most ``max_backtracks`` times.
+    bound with ``g`` pushing outward (the *free* coordinates are the rest); move along
+    ``d = -g / ||g||`` to the projection ``x(t) = clip(x + t d, 0, 1)``. The step ``t``
+    starts at twice the last accepted step (``initial_step`` at first, at most ``max_step``)
+    and is accepted under the Armijo condition ``f(x(t)) <= f(x) + armijo * g . (x(t) - x)``;
+    otherwise it shrinks to the minimiser of the quadratic through ``f(x)``, the slope
+    ``g . d`` and ``f(x(t))``, kept within ``[0.1 t, 0.5 t]``, at most ``max_backtracks``
+    times.
+
+    With ``direction="bfgs"`` (registered preconfigured as ``gradient-bfgs``) the direction
+    after the first accepted step is the quasi-Newton ``d = -H g`` on the free coordinates,
+    with ``H`` the inverse-Hessian approximation of BFGS (Nocedal and Wright eq. 6.17,
+    scaled by eq. 6.20, updates skipped when ``s . y <= 0``), tried first at the full step
+    ``t = 1`` (capped at ``max_step``), same projection and line search; if ``-H g`` is not a
+    descent direction the descent falls back to steepest descent and ``H`` is rebuilt. Still
+    first-order: it uses gradients only, and each iteration costs the same evaluations.
 
     **Restarts.** A descent ends when the line search fails, the projected gradient vanishes
     (``||d|| <= gtol``), the step shrinks below ``min_step``, or the value improves by less
@@ -82,6 +92,8 @@ class GradientDescent(Strategy):
     ----------
     gradient : {"auto", "exact", "finite-difference"}
         Where gradients come from; ``"exact"`` fails the run if the problem has none.
+    direction : {"steepest", "bfgs"}
+        Projected steepest descent, or projected BFGS quasi-Newton directions.
     fd_scheme : {"forward", "central"}
         Finite-difference scheme.
     fd_step : float
@@ -105,13 +117,16 @@ class GradientDescent(Strategy):
     max_batch = 1  # per instance: 1 + the probes of one gradient (see the docstring)
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
-                 gradient: str = "auto", fd_scheme: str = "forward", fd_step: float = 1e-6,
+                 gradient: str = "auto", direction: str = "steepest", fd_scheme: str = "forward",
+                 fd_step: float = 1e-6,
                  initial_step: float = 0.1, max_step: float = 0.5, min_step: float = 1e-9,
                  armijo: float = 1e-4, max_backtracks: int = 8, gtol: float = 1e-10,
                  ftol: float = 1e-9, patience: int = 3, restart_sigma: float = 0.1) -> None:
         super().__init__(space, seed, budget, fidelity)
         if gradient not in _GRADIENTS:
             raise ValueError(f"gradient: gradient must be one of {_GRADIENTS}. Got {gradient!r}.")
+        if direction not in _DIRECTIONS:
+            raise ValueError(f"gradient: direction must be one of {_DIRECTIONS}. Got {direction!r}.")
         if fd_scheme not in _SCHEMES:
             raise ValueError(f"gradient: fd_scheme must be one of {_SCHEMES}. Got {fd_scheme!r}.")
         for label, value in (("fd_step", fd_step), ("initial_step", initial_step), ("max_step", max_step),
@@ -124,6 +139,7 @@ class GradientDescent(Strategy):
             raise ValueError("gradient: max_backtracks must be >= 0 and patience >= 1.")
         self.check_compatible(space, fidelity)
         self.mode = gradient
+        self.direction = direction
         self.fd_scheme, self.fd_step = fd_scheme, float(fd_step)
         self.initial_step, self.max_step, self.min_step = float(initial_step), float(max_step), float(min_step)
         self.armijo, self.max_backtracks = float(armijo), int(max_backtracks)
@@ -148,7 +164,7 @@ class GradientDescent(Strategy):
         """Refuse spaces without a float parameter (there is no gradient to follow)."""
         super().check_compatible(space, fidelity)
         if not any(isinstance(p, Float) for p in space.params):
-            raise StrategyError("Strategy 'gradient' needs at least one float parameter.")
+            raise StrategyError(f"Strategy '{cls.name or 'gradient'}' needs at least one float parameter.")
 
     # -- protocol ---------------------------------------------------------------------------
     def ask(self, n: int) -> list[Suggestion]:
@@ -208,14 +224,22 @@ class GradientDescent(Strategy):
         if not math.isfinite(f):
             return
         step, small = self.initial_step, 0
+        inverse_hessian: np.ndarray | None = None  # BFGS only, built from the first step
         while True:
-            direction = self._direction(x, g)
-            norm = float(np.linalg.norm(direction))
+            steepest = self._direction(x, g)
+            norm = float(np.linalg.norm(steepest))
             if norm <= self.gtol:
                 return  # a stationary point of the box-constrained problem
-            direction /= norm
+            direction = None
+            if inverse_hessian is not None:
+                direction = self._quasi_newton(inverse_hessian, g, steepest != 0)
+            quasi_newton = direction is not None
+            if quasi_newton:
+                t = min(1.0, self.max_step / float(np.linalg.norm(direction)))  # the full step first
+            else:
+                inverse_hessian = None
+                direction, t = steepest / norm, min(step, self.max_step)
             slope = float(g @ direction)
-            t = min(step, self.max_step)
             for _ in range(self.max_backtracks + 1):
                 x_new = np.clip(x + t * direction, 0.0, 1.0)
                 move = x_new - x
@@ -230,8 +254,36 @@ class GradientDescent(Strategy):
             small = small + 1 if f - f_new < self.ftol * max(1.0, abs(f)) else 0
             if small >= self.patience:
                 return
-            x, f, step = x_new, f_new, 2 * t
-            g = self._check_exact(g_new) if self._exact() else (yield from self._fd_gradient(x, f))
+            if self._exact():
+                g_new = self._check_exact(g_new)
+            else:
+                g_new = yield from self._fd_gradient(x_new, f_new)
+            if self.direction == "bfgs":
+                change = np.where(self._movable(x_new), g_new - g, 0.0)
+                inverse_hessian = self._bfgs_update(inverse_hessian, move, change)
+            step = 2 * float(np.linalg.norm(move)) if quasi_newton else 2 * t
+            x, f, g = x_new, f_new, g_new
+
+    def _quasi_newton(self, inverse_hessian: np.ndarray, g: np.ndarray, free: np.ndarray) -> np.ndarray | None:
+        """``-H g`` on the free coordinates, or None if that is not a descent direction."""
+        direction = np.zeros(self.dim)
+        direction[free] = -(inverse_hessian[np.ix_(free, free)] @ g[free])
+        size = float(np.linalg.norm(direction))
+        if size == 0 or g @ direction >= -1e-12 * float(np.linalg.norm(g[free])) * size:
+            return None
+        return direction
+
+    @staticmethod
+    def _bfgs_update(inverse_hessian: np.ndarray | None, s: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+        """Inverse BFGS update (Nocedal and Wright eq. 6.17; first scaling eq. 6.20)."""
+        sy = float(s @ y)
+        if not sy > 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)):
+            return inverse_hessian  # curvature condition fails (e.g. at a bound): skip
+        if inverse_hessian is None:
+            inverse_hessian = (sy / float(y @ y)) * np.eye(len(s))
+        rho = 1.0 / sy
+        v = np.eye(len(s)) - rho * np.outer(s, y)
+        return v @ inverse_hessian @ v.T + rho * np.outer(s, s)
 
     def _backtrack(self, t: float, f: float, slope: float, f_new: float) -> float:
         """Minimiser of the quadratic interpolating phi(0), phi'(0) and phi(t), safeguarded."""
@@ -277,6 +329,8 @@ class GradientDescent(Strategy):
 
     def _fd_gradient(self, x: np.ndarray, f: float) -> Generator[_Request, _Answer, np.ndarray]:
         probes = self._probes(x)
+        if not probes:
+            return np.zeros(self.dim)  # no active float parameter: nothing to probe
         answers = yield [(p, False) for p, _, _ in probes]
         return self._difference(x, f, probes, [a[0] for a in answers])
 
@@ -305,3 +359,20 @@ class GradientDescent(Strategy):
             if math.isfinite(plus) and math.isfinite(minus) and up != down:
                 g[j] = (plus - minus) / (up - down)
         return g
+
+
+@strategy("gradient-bfgs")
+class GradientBFGS(GradientDescent):
+    """:class:`GradientDescent` preconfigured with ``direction="bfgs"`` (see its docstring)."""
+
+    name = "gradient-bfgs"  # explicit: the decorator keeps a name inherited from the parent
+
+    def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
+                 gradient: str = "auto", direction: str = "bfgs", fd_scheme: str = "forward",
+                 fd_step: float = 1e-6, initial_step: float = 0.1, max_step: float = 0.5,
+                 min_step: float = 1e-9, armijo: float = 1e-4, max_backtracks: int = 8, gtol: float = 1e-10,
+                 ftol: float = 1e-9, patience: int = 3, restart_sigma: float = 0.1) -> None:
+        super().__init__(space, seed, budget, fidelity, gradient=gradient, direction=direction,
+                         fd_scheme=fd_scheme, fd_step=fd_step, initial_step=initial_step, max_step=max_step,
+                         min_step=min_step, armijo=armijo, max_backtracks=max_backtracks, gtol=gtol,
+                         ftol=ftol, patience=patience, restart_sigma=restart_sigma)

@@ -127,16 +127,37 @@ def test_registered_with_honest_flags():
 
 
 # -- exact gradients ---------------------------------------------------------------------------
+@pytest.mark.parametrize("direction", ["steepest", "bfgs"])
 @pytest.mark.parametrize("problem", [Quadratic(5), problems.create("sphere-5d", instance=1)],
                          ids=["quadratic-5d", "sphere-5d"])
-def test_exact_gradient_converges_on_a_convex_problem_in_few_evaluations(problem):
+def test_exact_gradient_converges_on_a_convex_problem_in_few_evaluations(problem, direction):
     for seed in range(5):
-        strategy, outcome = run(problem, seed, 40, gradient="exact")
+        strategy, outcome = run(problem, seed, 40, gradient="exact", direction=direction)
         assert outcome.status == "ok", outcome.error
         values = [t.value for t in outcome.trials]
         hits = [i for i, v in enumerate(values) if v < 1e-8]
         assert hits and hits[0] < 40  # from a random start to 1e-8 in under 40 evaluations
         assert all(t.gradient is not None for t in outcome.trials)  # asked with want_gradient
+
+
+@pytest.mark.parametrize("direction", ["steepest", "bfgs"])
+def test_projection_reaches_a_minimum_on_the_boundary(direction):
+    problem = Quadratic(3)
+    problem.centre = np.array([-1.0, 2.0, 7.0])  # outside the box in x2: the minimum is at x2 = 5
+    constrained_minimum = 3.0 * (5.0 - 7.0) ** 2  # weight 3 on x2
+    for seed in range(3):
+        _, outcome = run(problem, seed, 40, gradient="exact", direction=direction)
+        assert min(t.value for t in outcome.trials) - constrained_minimum < 1e-6
+
+
+def test_bfgs_is_registered_as_a_named_variant():
+    cls = strategies.factory("gradient-bfgs")
+    assert cls.name == "gradient-bfgs" and cls.parameters()["direction"] == "bfgs"
+    problem = problems.create("rosenbrock-2d")  # curved valley: steepest descent crawls
+    steepest = min(t.value for t in run(problem, 0, 60)[1].trials)
+    strategy = cls(problem.space, 0, Budget(60), None)
+    bfgs = min(t.value for t in drive(problem, strategy, Budget(60), seed=0).trials)
+    assert bfgs < 1e-6 < steepest
 
 
 def test_exact_gradients_on_hartmann6_and_a_mixed_sphere():
@@ -169,10 +190,11 @@ def test_exact_mode_without_a_gradient_fails_the_run_visibly():
 
 
 # -- finite differences: the count documented in the class docstring --------------------------
+@pytest.mark.parametrize("direction", ["steepest", "bfgs"])
 @pytest.mark.parametrize("mode", ["auto", "finite-difference"])
-def test_forward_differences_cost_k_probes_per_gradient(mode):
+def test_forward_differences_cost_k_probes_per_gradient(mode, direction):
     problem, k, h = Quadratic(4, gradient=False), 4, 1e-6
-    strategy = make(problem, 2, 60, gradient=mode, fd_step=h)
+    strategy = make(problem, 2, 60, gradient=mode, fd_step=h, direction=direction)
     batches = hand_loop(problem, strategy, 60)
     assert strategy.mode == "finite-difference"
     if mode == "auto":
