@@ -45,6 +45,9 @@ class ASHA(MultiFidelityStrategy):
         unlimited batch would start every config of a run before any result is known.
     """
 
+    #: The default ``batch_size``; each instance sets its own.
+    max_batch = 4
+
     def __init__(
         self,
         space,
