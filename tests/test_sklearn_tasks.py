@@ -159,11 +159,11 @@ def test_diverging_config_is_a_clean_task_error():
     # A genuine in-space failure: sgd with a large step and heavy momentum diverges.
     task = problems.create("mlp-digits")
     config = {
-        "n_layers": 3, "width": 128, "activation": "relu", "solver": "sgd", "learning_rate_init": 0.3,
-        "batch_size": 32, "alpha": 1e-6, "early_stopping": False, "learning_rate": "constant", "momentum": 0.99,
+        "n_layers": 3, "width": 64, "activation": "relu", "solver": "sgd", "learning_rate_init": 0.3,
+        "batch_size": 256, "alpha": 1e-6, "early_stopping": False, "learning_rate": "constant", "momentum": 0.99,
     }
     with pytest.raises(TaskError, match="mlp-digits.*MLP failed.*non-finite"):
-        task.evaluate(config, 8, 0)
+        task.evaluate(config, 16, 0)
 
 
 @pytest.mark.parametrize("metric", ["mse", "r2"])

@@ -16,7 +16,7 @@ __all__ = ["BoostingTask"]
 class BoostingTask(CVTask):
     """Tune histogram gradient boosting (``HistGradientBoosting{Classifier,Regressor}``).
 
-    Space: ``learning_rate`` in [1e-3, 1] (log), ``max_leaf_nodes`` 2..32 (log),
+    Space: ``learning_rate`` in [1e-3, 1] (log), ``max_leaf_nodes`` 2..16 (log),
     ``l2_regularization`` in [1e-6, 10] (log), ``min_samples_leaf`` 1..64 (log),
     ``max_features`` (fraction per split) in [0.2, 1]. Fidelity ``max_iter`` (boosting
     rounds) in 4..256, early stopping off, so fit time grows about linearly with it and cost
@@ -31,7 +31,7 @@ class BoostingTask(CVTask):
         return Space(
             [
                 Float("learning_rate", 1e-3, 1.0, log=True),
-                Int("max_leaf_nodes", 2, 32, log=True),
+                Int("max_leaf_nodes", 2, 16, log=True),
                 Float("l2_regularization", 1e-6, 10.0, log=True),
                 Int("min_samples_leaf", 1, 64, log=True),
                 Float("max_features", 0.2, 1.0),
