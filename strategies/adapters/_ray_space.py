@@ -18,7 +18,7 @@ The *searchers* (config sources) share Ray Tune's ``Searcher`` hooks ``suggest(t
   state. ``tests/test_adapters.py`` checks that it yields exactly the generator's configs.
 - ``hyperopt``: Ray Tune's own ``HyperOptSearch``, given the native hyperopt space of
   :mod:`strategies.adapters._hyperopt_space` (so conditions survive) and
-  ``random_state_seed``. Ray's HyperOptSearch marks an errored trial ``JOB_STATE_ERROR``,
+  ``random_state_seed`` (a 32-bit seed derived from the run's: it feeds a RandomState). Ray's HyperOptSearch marks an errored trial ``JOB_STATE_ERROR``,
   which hyperopt then drops: unlike our ``tpe``, it forgets failed trials.
 """
 
@@ -29,6 +29,7 @@ from typing import Any, Mapping
 from harness.space import Categorical, Float, Space
 
 from strategies.adapters import _hyperopt_space
+from strategies.adapters._seeds import seed32
 
 METRIC = "value"
 SEARCHERS = ("basic", "hyperopt")
@@ -106,7 +107,7 @@ def make_searcher(kind: str, space: Space, seed: int, **options: Any):
         from ray.tune.search.hyperopt import HyperOptSearch
 
         return HyperOptSearch(space=_hyperopt_space.to_hyperopt(space), metric=METRIC, mode="min",
-                              random_state_seed=seed, **options)
+                              random_state_seed=seed32(seed), **options)
     raise ValueError(f"Unknown Ray Tune searcher {kind!r}; choose one of {SEARCHERS}.")
 
 

@@ -31,6 +31,7 @@ from harness.space import Space
 
 from strategies.adapters import _optuna_space
 from strategies.adapters._deps import require
+from strategies.adapters._seeds import seed32
 
 #: sampler name -> (Optuna class, extra module it needs, how to install that module, defaults)
 SAMPLERS: dict[str, tuple[str, str | None, str | None, dict[str, Any]]] = {
@@ -74,7 +75,7 @@ class OptunaSampler(Strategy):
         RandomSampler, each with Optuna's defaults.
     sampler_options : mapping, optional
         Extra keyword arguments for the sampler's constructor (e.g. ``{"n_startup_trials":
-        20}``); ``seed`` is always the run's seed.
+        20}``); ``seed`` is always derived from the run's seed (:func:`._seeds.seed32`).
     """
 
     name = "optuna"
@@ -92,7 +93,7 @@ class OptunaSampler(Strategy):
         self._optuna = optuna
         self.sampler = sampler
         cls_name, _, _, defaults = SAMPLERS[sampler]
-        options = {**defaults, **dict(sampler_options or {}), "seed": self.seed}
+        options = {**defaults, **dict(sampler_options or {}), "seed": seed32(self.seed)}
         with self._quiet():
             self._study = optuna.create_study(direction="minimize", sampler=getattr(optuna.samplers, cls_name)(**options))
         self._fixed = None if space.is_conditional else _optuna_space.distributions(space)
