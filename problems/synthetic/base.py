@@ -21,6 +21,7 @@ Multi-fidelity subclasses set ``fidelity`` and implement ``_f_fidelity(X, s)`` a
 
 from __future__ import annotations
 
+from itertools import chain
 from operator import itemgetter
 from typing import Any, ClassVar, Mapping, Sequence
 
@@ -180,20 +181,19 @@ class SyntheticFunction(Problem):
             bad = next(c for c in configs if len(c) != d)
             raise SpaceError(f"A config of '{self.name}' needs exactly the parameters {self.names}. Got {dict(bad)!r}.")
         try:
-            rows = list(map(self._getter, configs))
+            if self._mixed:
+                rows = list(map(self._getter, configs))
+                columns = [list(col) for col in zip(*rows)] if d > 1 else [rows]
+                X = self.discretisation.to_domain(columns)
+            else:
+                # fromiter over the flattened values is ~5x faster than np.array(list of tuples).
+                values = map(self._getter, configs)
+                flat = chain.from_iterable(values) if d > 1 else values
+                X = np.fromiter(flat, dtype=float, count=len(configs) * d).reshape(len(configs), d)
         except KeyError as err:
             raise SpaceError(f"Config of '{self.name}' is missing parameter {err}.") from None
-        if self._mixed:
-            columns = [list(col) for col in zip(*rows)] if d > 1 else [rows]
-            try:
-                X = self.discretisation.to_domain(columns)
-            except (KeyError, ValueError, TypeError) as err:
-                raise SpaceError(f"Invalid discrete value in a config of '{self.name}': {err}") from None
-        else:
-            try:
-                X = np.array(rows, dtype=float).reshape(len(configs), d)
-            except (TypeError, ValueError) as err:
-                raise SpaceError(f"Configs of '{self.name}' must hold numbers: {err}") from None
+        except (TypeError, ValueError) as err:
+            raise SpaceError(f"Invalid value in a config of '{self.name}': {err}") from None
         inside = np.isfinite(X) & (X >= self.bounds[:, 0]) & (X <= self.bounds[:, 1])
         if not inside.all():
             i, j = np.argwhere(~inside)[0]

@@ -62,12 +62,20 @@ class Michalewicz(Scalable):
         optimizer = np.array([[x for x, _ in axes]])
         return np.array([self.domain] * d), math.fsum(v for _, v in axes), optimizer
 
-    def _f(self, X: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _powers(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         i = np.arange(1, X.shape[1] + 1)
-        return -np.sum(np.sin(X) * np.sin(i * X**2 / math.pi) ** (2 * _M), axis=1)
+        theta = i * X * X / math.pi
+        s = np.sin(theta)
+        s2 = s * s
+        s4 = s2 * s2
+        s9 = s4 * s4 * s  # products, not np.power: several times faster
+        return theta, s9 * s9 * s, s9 * s9 * s2  # theta, s^19, s^20 (m = 10)
+
+    def _f(self, X: np.ndarray) -> np.ndarray:
+        return -np.sum(np.sin(X) * self._powers(X)[2], axis=1)
 
     def _grad(self, X: np.ndarray) -> np.ndarray:
         i = np.arange(1, X.shape[1] + 1)
-        theta = i * X**2 / math.pi
-        s = np.sin(theta)
-        return -(np.cos(X) * s ** (2 * _M) + np.sin(X) * 2 * _M * s ** (2 * _M - 1) * np.cos(theta) * 2 * i * X / math.pi)
+        theta, s19, s20 = self._powers(X)
+        return -(np.cos(X) * s20 + np.sin(X) * 2 * _M * s19 * np.cos(theta) * 2 * i * X / math.pi)

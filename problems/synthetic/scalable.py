@@ -179,10 +179,11 @@ class StyblinskiTang(Scalable):
     landscape = ("smooth", "multimodal", "separable")
 
     def _f(self, X: np.ndarray) -> np.ndarray:
-        return 0.5 * np.sum(X**4 - 16 * X**2 + 5 * X, axis=1)
+        X2 = X * X  # products, not np.power: several times faster
+        return 0.5 * np.sum(X2 * X2 - 16 * X2 + 5 * X, axis=1)
 
     def _grad(self, X: np.ndarray) -> np.ndarray:
-        return 2 * X**3 - 16 * X + 2.5
+        return 2 * X * X * X - 16 * X + 2.5
 
 
 class Griewank(Scalable):
