@@ -16,12 +16,13 @@ import numpy as np
 
 from harness.protocols import Budget, Fidelity, Strategy, StrategyError, Suggestion, Trial
 from harness.registry import strategy
-from harness.space import Float, Space
+from harness.space import Categorical, Float, Space
 from strategies._evolution import fitness
 
 _GRADIENTS = ("auto", "exact", "finite-difference")
 _SCHEMES = ("forward", "central")
 _DIRECTIONS = ("steepest", "bfgs")
+_DISCRETE = ("coordinate-search", "hold")
 
 # A request is a list of (unit point, want_gradient); its answer a list of (value, gradient).
 _Request = list[tuple[np.ndarray, bool]]
@@ -58,11 +59,17 @@ class GradientDescent(Strategy):
     (clipped). The first start point is uniform random from the strategy's seed.
 
     **Integer and categorical parameters** are *held* during a descent at the values of its
-    start point (no coordinate search): random at a fresh start; at a restart from the best
-    point, the incumbent's values moved by the restart noise (so a neighbouring integer or
-    another category when the noise crosses a cell boundary). The set of active conditional
-    parameters is held with them. A space without any float parameter is refused (nothing
-    to differentiate).
+    start point, and then (``discrete="coordinate-search"``, the default) *refined by
+    coordinate search*: when a descent ends, one sweep asks, in one batch, every neighbour of
+    its end point along the active discrete parameters (each integer one step down and one
+    up, each categorical every other choice; float coordinates unchanged). If the best
+    neighbour is better, the descent goes on from it with its discrete values; otherwise
+    the next restart follows. With ``discrete="hold"`` there is no sweep: discrete values
+    change only at restarts (random at a fresh start; at a restart from the best point, the
+    incumbent's values moved by the restart noise, so a neighbouring integer or another
+    category when the noise crosses a cell boundary). Which conditional parameters are
+    active changes with the discrete values. A space without any float parameter is refused
+    (nothing to differentiate).
 
     **How evaluations are counted.** Every suggestion is one evaluation of the problem and
     counts 1 against an evaluation budget (its cost against a cost budget); nothing is free
@@ -78,13 +85,18 @@ class GradientDescent(Strategy):
       batch; an iteration costs its line-search evaluations (at least 1) plus ``k``
       (``2k``) probes at the accepted point, again asked in one batch. The probe values
       count as ordinary trials (the best of them can become the incumbent).
+    * a coordinate-search sweep costs one evaluation per neighbour: 2 per active integer
+      (1 at an end of its range) plus ``choices - 1`` per active categorical, asked in one
+      batch (with ``want_gradient=True`` when gradients are exact, so a descent can go on
+      from the best neighbour at no extra cost; with finite differences it costs that
+      point's ``k`` probes, not a re-evaluation).
     * ``gradient="auto"``: the first point is asked with ``want_gradient=True``; if its
       trial comes back OK without a gradient, the strategy switches to finite differences
       for good and asks that point's ``k`` (``2k``) probes next, so the first gradient
       costs ``1 + k`` evaluations as in finite-difference mode, just in two batches.
 
     ``max_batch`` is ``1 + k`` (``1 + 2k``) so that a point and its probes fit one ask (1
-    with ``gradient="exact"``). Failed trials rank worst: a failed line-search point counts
+    with ``gradient="exact"``), or the size of the largest sweep if that is larger. Failed trials rank worst: a failed line-search point counts
     as no decrease, a failed probe sets that gradient component to 0, and a failed start
     point starts the next descent.
 
@@ -94,6 +106,9 @@ class GradientDescent(Strategy):
         Where gradients come from; ``"exact"`` fails the run if the problem has none.
     direction : {"steepest", "bfgs"}
         Projected steepest descent, or projected BFGS quasi-Newton directions.
+    discrete : {"coordinate-search", "hold"}
+        Refine integer and categorical parameters by a coordinate-search sweep after each
+        descent, or hold them until the next restart.
     fd_scheme : {"forward", "central"}
         Finite-difference scheme.
     fd_step : float
@@ -117,8 +132,8 @@ class GradientDescent(Strategy):
     max_batch = 1  # per instance: 1 + the probes of one gradient (see the docstring)
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
-                 gradient: str = "auto", direction: str = "steepest", fd_scheme: str = "forward",
-                 fd_step: float = 1e-6,
+                 gradient: str = "auto", direction: str = "steepest", discrete: str = "coordinate-search",
+                 fd_scheme: str = "forward", fd_step: float = 1e-6,
                  initial_step: float = 0.1, max_step: float = 0.5, min_step: float = 1e-9,
                  armijo: float = 1e-4, max_backtracks: int = 8, gtol: float = 1e-10,
                  ftol: float = 1e-9, patience: int = 3, restart_sigma: float = 0.1) -> None:
@@ -127,6 +142,8 @@ class GradientDescent(Strategy):
             raise ValueError(f"gradient: gradient must be one of {_GRADIENTS}. Got {gradient!r}.")
         if direction not in _DIRECTIONS:
             raise ValueError(f"gradient: direction must be one of {_DIRECTIONS}. Got {direction!r}.")
+        if discrete not in _DISCRETE:
+            raise ValueError(f"gradient: discrete must be one of {_DISCRETE}. Got {discrete!r}.")
         if fd_scheme not in _SCHEMES:
             raise ValueError(f"gradient: fd_scheme must be one of {_SCHEMES}. Got {fd_scheme!r}.")
         for label, value in (("fd_step", fd_step), ("initial_step", initial_step), ("max_step", max_step),
@@ -140,6 +157,7 @@ class GradientDescent(Strategy):
         self.check_compatible(space, fidelity)
         self.mode = gradient
         self.direction = direction
+        self.discrete = discrete
         self.fd_scheme, self.fd_step = fd_scheme, float(fd_step)
         self.initial_step, self.max_step, self.min_step = float(initial_step), float(max_step), float(min_step)
         self.armijo, self.max_backtracks = float(armijo), int(max_backtracks)
@@ -149,6 +167,10 @@ class GradientDescent(Strategy):
         self.is_float = np.array([isinstance(p, Float) for p in space.params])
         probes = int(self.is_float.sum()) * (2 if fd_scheme == "central" else 1)
         self.max_batch = 1 if gradient == "exact" else 1 + probes
+        if discrete == "coordinate-search":
+            sweep = sum(len(p.choices) - 1 if isinstance(p, Categorical) else 2
+                        for p in space.params if not isinstance(p, Float))
+            self.max_batch = max(self.max_batch, sweep)
         self.n_descents = 0
         self.best_point: np.ndarray | None = None
         self.best_value = math.inf
@@ -208,7 +230,15 @@ class GradientDescent(Strategy):
     # -- the search, written as a coroutine that yields requests and receives answers ------
     def _run(self) -> Generator[_Request, _Answer, None]:
         while True:
-            yield from self._descend(self._start_point())
+            x, known = self._start_point(), None
+            while True:
+                x, f = yield from self._descend(x, known)
+                if self.discrete == "hold" or not math.isfinite(f):
+                    break
+                better = yield from self._coordinate_search(x, f)
+                if better is None:
+                    break
+                x, known = better[0], better[1:]  # descend on with the new discrete values
             self.n_descents += 1
 
     def _start_point(self) -> np.ndarray:
@@ -219,17 +249,22 @@ class GradientDescent(Strategy):
         noise = self.restart_sigma * self.rng.standard_normal(self.dim)
         return np.clip(self.best_point + noise, 0.0, 1.0)
 
-    def _descend(self, x: np.ndarray) -> Generator[_Request, _Answer, None]:
-        f, g = yield from self._value_and_gradient(x)
+    def _descend(self, x: np.ndarray, known: tuple | None = None) -> Generator[_Request, _Answer, tuple]:
+        """Descend from ``x`` (with its value and gradient if ``known``); return the end point."""
+        if known is None:
+            f, g = yield from self._value_and_gradient(x)
+        else:
+            f, g = known
+            g = self._check_exact(g) if self._exact() else (yield from self._fd_gradient(x, f))
         if not math.isfinite(f):
-            return
+            return x, f
         step, small = self.initial_step, 0
         inverse_hessian: np.ndarray | None = None  # BFGS only, built from the first step
         while True:
             steepest = self._direction(x, g)
             norm = float(np.linalg.norm(steepest))
             if norm <= self.gtol:
-                return  # a stationary point of the box-constrained problem
+                return x, f  # a stationary point of the box-constrained problem
             direction = None
             if inverse_hessian is not None:
                 direction = self._quasi_newton(inverse_hessian, g, steepest != 0)
@@ -244,16 +279,16 @@ class GradientDescent(Strategy):
                 x_new = np.clip(x + t * direction, 0.0, 1.0)
                 move = x_new - x
                 if np.linalg.norm(move) < self.min_step:
-                    return
+                    return x, f
                 [(f_new, g_new)] = yield [(x_new, self._exact())]
                 if f_new <= f + self.armijo * float(g @ move):
                     break
                 t = self._backtrack(t, f, slope, f_new)
             else:
-                return  # the line search failed: the gradient no longer points downhill
+                return x, f  # the line search failed: the gradient no longer points downhill
             small = small + 1 if f - f_new < self.ftol * max(1.0, abs(f)) else 0
             if small >= self.patience:
-                return
+                return x_new, f_new
             if self._exact():
                 g_new = self._check_exact(g_new)
             else:
@@ -263,6 +298,34 @@ class GradientDescent(Strategy):
                 inverse_hessian = self._bfgs_update(inverse_hessian, move, change)
             step = 2 * float(np.linalg.norm(move)) if quasi_newton else 2 * t
             x, f, g = x_new, f_new, g_new
+
+    def _coordinate_search(self, x: np.ndarray, f: float) -> Generator[_Request, _Answer, tuple | None]:
+        """One sweep over the active integer and categorical parameters at ``x``.
+
+        Neighbours: each integer one step down and up, each categorical every other choice,
+        all asked in one batch; returns ``(point, value, gradient)`` of the best neighbour if it
+        beats ``f``, else None.
+        """
+        config = self.space.decode(x[None, :])[0]
+        neighbours = []
+        for j, param in enumerate(self.space.params):
+            if param.name not in config or isinstance(param, Float):
+                continue
+            if isinstance(param, Categorical):
+                values = [c for c in param.choices if param.index(c) != param.index(config[param.name])]
+            else:
+                values = [v for v in (config[param.name] - 1, config[param.name] + 1) if param.low <= v <= param.high]
+            for value in values:
+                point = x.copy()
+                point[j] = param.to_unit(value)
+                neighbours.append(point)
+        if not neighbours:
+            return None
+        answers = yield [(p, self._exact()) for p in neighbours]
+        best = int(np.argmin([value for value, _ in answers]))
+        if not answers[best][0] < f:
+            return None
+        return neighbours[best], answers[best][0], answers[best][1]
 
     def _quasi_newton(self, inverse_hessian: np.ndarray, g: np.ndarray, free: np.ndarray) -> np.ndarray | None:
         """``-H g`` on the free coordinates, or None if that is not a descent direction."""
@@ -368,11 +431,11 @@ class GradientBFGS(GradientDescent):
     name = "gradient-bfgs"  # explicit: the decorator keeps a name inherited from the parent
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
-                 gradient: str = "auto", direction: str = "bfgs", fd_scheme: str = "forward",
-                 fd_step: float = 1e-6, initial_step: float = 0.1, max_step: float = 0.5,
+                 gradient: str = "auto", direction: str = "bfgs", discrete: str = "coordinate-search",
+                 fd_scheme: str = "forward", fd_step: float = 1e-6, initial_step: float = 0.1, max_step: float = 0.5,
                  min_step: float = 1e-9, armijo: float = 1e-4, max_backtracks: int = 8, gtol: float = 1e-10,
                  ftol: float = 1e-9, patience: int = 3, restart_sigma: float = 0.1) -> None:
-        super().__init__(space, seed, budget, fidelity, gradient=gradient, direction=direction,
+        super().__init__(space, seed, budget, fidelity, gradient=gradient, direction=direction, discrete=discrete,
                          fd_scheme=fd_scheme, fd_step=fd_step, initial_step=initial_step, max_step=max_step,
                          min_step=min_step, armijo=armijo, max_backtracks=max_backtracks, gtol=gtol,
                          ftol=ftol, patience=patience, restart_sigma=restart_sigma)

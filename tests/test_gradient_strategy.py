@@ -261,7 +261,7 @@ def test_mixed_conditional_valid_reproducible_and_survives_failures():
 
 def test_discrete_parameters_are_held_during_a_descent():
     problem = MixedConditional()
-    strategy = make(problem, 7, 80, gradient="finite-difference")
+    strategy = make(problem, 7, 80, gradient="finite-difference", discrete="hold")
     batches = hand_loop(problem, strategy, 80)
     by_descent = {}
     for descent, batch in zip(strategy.descent_of_batch, batches):
@@ -269,6 +269,28 @@ def test_discrete_parameters_are_held_during_a_descent():
     assert len(by_descent) >= 3
     for configs in by_descent.values():
         assert len({(c["k"], c["kind"]) for c in configs}) == 1
+
+
+def test_coordinate_search_sweeps_the_discrete_neighbours():
+    problem = MixedConditional()  # k in 1..8, kind in {a, b}: at most 2 + 1 neighbours
+    strategy = make(problem, 3, 120, gradient="finite-difference")
+    assert strategy.max_batch == 3  # 1 + 2 probes, or the sweep of 3
+    batches = hand_loop(problem, strategy, 120)
+    sweeps = 0
+    for batch in batches:
+        configs = [c for c, _ in batch]
+        if len(configs) < 2 or len({(c["k"], c["kind"]) for c in configs}) != len(configs):
+            continue  # probes share their discrete values; a sweep's neighbours never do
+        sweeps += 1
+        assert len(configs) in (2, 3)  # k - 1 and/or k + 1, and the other kind
+    assert sweeps >= 1
+
+
+def test_coordinate_search_solves_the_mixed_sphere():
+    problem = problems.create("sphere-mixed-5d")  # 2 floats, 2 ints, 1 categorical
+    held = [min(t.value for t in run(problem, s, 100, discrete="hold")[1].trials) for s in range(5)]
+    searched = [min(t.value for t in run(problem, s, 100)[1].trials) for s in range(5)]
+    assert np.median(searched) < 1e-8 < np.median(held)
 
 
 def test_finite_differences_improve_on_the_random_start_on_branin():
