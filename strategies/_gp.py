@@ -4,12 +4,12 @@ The model behind the ``bayesian`` strategy, in plain numpy/scipy so it can be re
 sitting. Inputs live in the unit cube (one column per feature), outputs are standardised by
 the caller. The hyperparameters are the log length scales (one per input column), the log
 signal variance and the log noise variance; they maximise the log marginal likelihood plus
-weak log-normal priors (MAP), with L-BFGS-B on analytic gradients and a few restarts.
+log priors (MAP, see :class:`GPHyperPrior`), with L-BFGS-B on analytic gradients and a few
+restarts.
 
 References: Rasmussen & Williams (2006), *Gaussian Processes for Machine Learning*, eqs. 4.17
-(Matern-5/2), 5.8-5.9 (marginal likelihood and its gradient); Hvarfner, Hellsten & Nardi
-(2024), *Vanilla Bayesian Optimization Performs Great in High Dimensions* (the
-dimension-scaled log-normal length-scale prior).
+(Matern-5/2), 5.8-5.9 (marginal likelihood and its gradient); the priors follow Optuna's
+``GPSampler`` (Optuna 4/5, ``optuna/_gp/prior.py``).
 """
 
 from __future__ import annotations
@@ -58,28 +58,25 @@ def _scaled_sqdist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class GPHyperPrior:
-    """Bounds and log-normal priors of the hyperparameters (all in log space).
+    """Bounds and priors of the hyperparameters ``theta = [log l_1..d, log s2, log n2]``.
 
-    Length scales follow the dimension-scaled prior of Hvarfner et al. (2024):
-    ``log l ~ N(sqrt(2) + log(d) / 2, sqrt(3))``. The signal variance of standardised outputs
-    gets ``log s2 ~ N(0, 1.5)``; the noise variance ``log n2 ~ N(noise_loc, 2)``, with a small
-    lower bound so deterministic functions can be interpolated almost exactly.
+    The priors are those of Optuna's GP sampler (``optuna/_gp/prior.py``, v4-5), which keep
+    every length scale near the scale of the unit cube: the penalty
+    ``0.1 / lam + 0.1 lam`` on each inverse squared length scale ``lam = 1 / l^2`` grows like
+    ``l^2`` for long scales, so the model cannot declare a dimension irrelevant on weak
+    evidence (the failure that strands GP-BO in Hartmann-6's local minima). The signal
+    variance of standardised outputs gets Gamma(2, 1) and the noise variance Gamma(1.1, 30),
+    both as densities of the variance itself. The small noise lower bound lets deterministic
+    functions be interpolated almost exactly.
     """
 
     noise_floor: float = 1e-6
     noise_ceiling: float = 1.0
-    noise_loc: float = math.log(1e-4)
-    noise_scale: float = 2.0
     lengthscale_bounds: tuple[float, float] = (5e-3, 1e2)
     signal_bounds: tuple[float, float] = (1e-2, 1e2)
-    signal_scale: float = 1.5
-
-    def lengthscale_loc(self, dim: int) -> float:
-        """Prior mean of the log length scales in ``dim`` dimensions."""
-        return math.sqrt(2.0) + 0.5 * math.log(dim)
 
     def bounds(self, dim: int) -> list[tuple[float, float]]:
-        """L-BFGS-B bounds of ``theta = [log l_1..d, log s2, log n2]``."""
+        """L-BFGS-B bounds of ``theta``, length ``dim + 2``."""
         lo, hi = self.lengthscale_bounds
         return [(math.log(lo), math.log(hi))] * dim + [
             (math.log(self.signal_bounds[0]), math.log(self.signal_bounds[1])),
@@ -87,17 +84,12 @@ class GPHyperPrior:
         ]
 
     def default_theta(self, dim: int) -> np.ndarray:
-        """A central starting point: prior medians, clipped to the bounds."""
-        theta = np.r_[np.full(dim, self.lengthscale_loc(dim)), 0.0, self.noise_loc]
-        return self.clip(theta, dim)
+        """A central starting point: unit length scales and signal, small noise."""
+        return self.clip(np.r_[np.zeros(dim), 0.0, math.log(1e-3)], dim)
 
     def sample_theta(self, dim: int, rng: np.random.Generator) -> np.ndarray:
-        """A random start drawn from the prior (clipped to the bounds)."""
-        theta = np.r_[
-            rng.normal(self.lengthscale_loc(dim), math.sqrt(3.0), dim),
-            rng.normal(0.0, self.signal_scale),
-            rng.normal(self.noise_loc, self.noise_scale),
-        ]
+        """A random start spread over plausible values (clipped to the bounds)."""
+        theta = np.r_[rng.normal(-0.5, 1.0, dim), rng.normal(0.0, 1.0), rng.uniform(math.log(1e-6), math.log(0.1))]
         return self.clip(theta, dim)
 
     def clip(self, theta: np.ndarray, dim: int) -> np.ndarray:
@@ -106,12 +98,19 @@ class GPHyperPrior:
         return np.clip(theta, b[:, 0], b[:, 1])
 
     def neg_log_prior(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        """Negative log prior density (up to a constant) and its gradient."""
+        """Negative log prior (up to a constant) and its gradient with respect to ``theta``."""
         dim = theta.size - 2
-        loc = np.r_[np.full(dim, self.lengthscale_loc(dim)), 0.0, self.noise_loc]
-        scale = np.r_[np.full(dim, math.sqrt(3.0)), self.signal_scale, self.noise_scale]
-        z = (theta - loc) / scale
-        return 0.5 * float(z @ z), z / scale
+        t_l, t_s, t_n = theta[:dim], theta[dim], theta[dim + 1]
+        lam = np.exp(-2.0 * t_l)  # inverse squared length scales
+        value = float((0.1 / lam + 0.1 * lam).sum())
+        grad = np.empty_like(theta)
+        grad[:dim] = 0.2 / lam - 0.2 * lam
+        # Gamma(a, b) on v = exp(t): -log p = -(a - 1) t + b exp(t) + const
+        s2, n2 = math.exp(t_s), math.exp(t_n)
+        value += -t_s + s2 + (-0.1 * t_n + 30.0 * n2)
+        grad[dim] = -1.0 + s2
+        grad[dim + 1] = -0.1 + 30.0 * n2
+        return value, grad
 
 
 class GaussianProcess:

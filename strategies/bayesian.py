@@ -26,6 +26,7 @@ References: Jones, Schonlau & Welch (1998), *Efficient Global Optimization*; Sno
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from typing import Sequence
@@ -42,6 +43,14 @@ from ._gp_acquisition import log_expected_improvement, lower_confidence_bound
 from ._gp_search import FeatureMap, maximise_acquisition
 
 __all__ = ["BayesianOptimization"]
+
+
+def _single_thread_blas():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # threadpoolctl comes with scikit-learn; without it, run as is
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 _ACQUISITIONS = ("logei", "ucb")
 _BATCH_MODES = ("kriging-believer", "constant-liar")
@@ -131,6 +140,12 @@ class BayesianOptimization(Strategy):
     # -- protocol ---------------------------------------------------------------------------
     def ask(self, n: int) -> list[Suggestion]:
         """Propose ``n`` configs: the initial design first, then GP suggestions."""
+        # The matrices are small (n <= a few hundred): multi-threaded BLAS only adds
+        # synchronisation, which costs 10x on a loaded machine, so one thread is used.
+        with _single_thread_blas():
+            return self._ask(n)
+
+    def _ask(self, n: int) -> list[Suggestion]:
         out: list[Suggestion] = []
         # The model needs two finite values; until then (failures included) the design goes on.
         while len(out) < n and (self._asked < self.n_initial or self._n_usable() < 2):
