@@ -84,6 +84,17 @@ def test_nothing_sampled_beats_the_minimum(name, instance):
     assert _exact(problem, configs, fidelities).min() >= problem.optimum - _tolerance(problem.optimum)
 
 
+@pytest.mark.parametrize("instance", INSTANCES)
+@pytest.mark.parametrize("name", [n for n in NAMES if "noisy" not in n and "-5d" not in n])
+def test_box_corners_are_finite_and_not_below_the_minimum(name, instance):
+    problem = problems.create(name, instance=instance)
+    d = len(problem.names)
+    corners = np.array(np.meshgrid(*[[0.0, 1.0]] * d)).reshape(d, -1).T
+    values = _exact(problem, problem.space.decode(corners))
+    assert np.all(np.isfinite(values))
+    assert values.min() >= problem.optimum - _tolerance(problem.optimum)
+
+
 @pytest.mark.parametrize("name", [n for n in NAMES if "noisy" not in n])  # noise-free part is the same
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())

@@ -13,7 +13,9 @@ from harness.space import SpaceError
 from problems.synthetic.instances import AffineInstance, WarpInstance
 from problems.synthetic.noise import standard_normal_from_seeds
 
-MF_NAMES = [n for n in problems.names() if n.endswith("-mf") and problems.factory(n).__module__.startswith("problems.synthetic")]
+MF_NAMES = [
+    n for n in problems.names() if n.endswith("-mf") and problems.factory(n).__module__.startswith("problems.synthetic")
+]
 
 
 # -- noise -------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ class SyntheticFunction(Problem):
 
     Attributes
     ----------
+    dim : int
     bounds : ndarray, shape (d, 2)
     optimal_value : float
         The known global minimum over the box (equal to ``optimum``).
@@ -101,6 +102,7 @@ class SyntheticFunction(Problem):
         name: str | None = None,
     ) -> None:
         d = self._check_dim(dim)
+        self.dim = d
         self.bounds, self.optimal_value, self.classic_optimizers = self._classic(d)
         self.bounds = np.asarray(self.bounds, dtype=float).reshape(d, 2)
         self.classic_optimizers = np.atleast_2d(np.asarray(self.classic_optimizers, dtype=float))

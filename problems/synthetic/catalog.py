@@ -42,7 +42,10 @@ def mixed_dims(d: int) -> dict[str, int]:
 
 _VARIANTS: dict[str, tuple[str, Callable[[type, int], dict[str, Any]]]] = {
     "": ("", lambda cls, d: {}),
-    "noisy": ("With additive Gaussian noise of sd ``default_noise_sd``.", lambda cls, d: {"noise_sd": cls.default_noise_sd}),
+    "noisy": (
+        "With additive Gaussian noise of sd ``default_noise_sd``.",
+        lambda cls, d: {"noise_sd": cls.default_noise_sd},
+    ),
     "mixed": ("With discretised trailing axes (see ``mixed_dims``).", lambda cls, d: mixed_dims(d)),
 }
 

@@ -154,7 +154,8 @@ class Levy(Scalable):
             2 * (math.pi * Wb + 1)
         )
         w = W[:, -1]
-        G[:, -1] += 2 * (w - 1) * (1 + np.sin(2 * math.pi * w) ** 2) + (w - 1) ** 2 * 2 * math.pi * np.sin(4 * math.pi * w)
+        G[:, -1] += 2 * (w - 1) * (1 + np.sin(2 * math.pi * w) ** 2)
+        G[:, -1] += (w - 1) ** 2 * 2 * math.pi * np.sin(4 * math.pi * w)
         return G / 4
 
 
