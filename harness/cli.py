@@ -17,6 +17,7 @@ from harness.registry import RegistryError, problems, strategies
 
 __all__ = ["main"]
 
+EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
@@ -69,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    from harness.executors import ExecutorError
     from harness.store import StoreError
     from harness.suite import ConfigError
 
@@ -90,6 +92,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
     except (ConfigError, StoreError, RegistryError, FileNotFoundError) as exc:
         raise UsageError(str(exc)) from None
+    except ExecutorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     raise UsageError(f"unknown command {args.command!r}")
 
 

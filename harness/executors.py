@@ -17,7 +17,7 @@ from harness.registry import problems, strategies
 from harness.runner import RunOutcome, drive
 from harness.store import RunResult, run_record, trials_table
 
-__all__ = ["execute_run", "SerialExecutor", "RayExecutor", "make_executor", "RUN_RETRIES"]
+__all__ = ["ExecutorError", "execute_run", "SerialExecutor", "RayExecutor", "make_executor", "RUN_RETRIES"]
 
 #: How many times Ray re-runs a run whose worker process died (e.g. ``os._exit`` in an
 #: objective, or the OOM killer) before recording the run as failed.
@@ -56,6 +56,10 @@ def failed_result(spec: Mapping[str, Any], error: str) -> RunResult:
         problem = None
     record = run_record(spec, problem, outcome)
     return RunResult(record, trials_table(record, problem, outcome))
+
+
+class ExecutorError(RuntimeError):
+    """Ray could not be started or joined."""
 
 
 class SerialExecutor:
@@ -97,8 +101,17 @@ class RayExecutor:
             kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
                           configure_logging=False)
             if address is None:
+                # "local" starts a fresh Ray even when another one runs on this machine;
+                # joining someone else's cluster must be asked for by address.
+                address = "local"
                 kwargs["num_cpus"] = workers or os.cpu_count() or 1
-            ray.init(address=address, **kwargs)
+            try:
+                ray.init(address=address, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - one line for the user, not Ray's traceback
+                text = str(exc).strip().splitlines()
+                raise ExecutorError(f"could not {'start' if address == 'local' else 'join'} Ray"
+                                    f"{'' if address == 'local' else ' at ' + address}: "
+                                    f"{text[0] if text else type(exc).__name__}") from None
         self.address = address
         self.workers = int(ray.cluster_resources().get("CPU", 1))
         self._remote = ray.remote(num_cpus=1, max_retries=RUN_RETRIES, retry_exceptions=False)(execute_run)

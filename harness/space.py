@@ -433,17 +433,23 @@ class Space:
             configs.append(config)
         return configs
 
-    def grid(self, resolution: int) -> list[dict]:
+    def _resolution(self, resolution: int | Mapping[str, int], param: Param) -> int:
+        res = resolution.get(param.name, 1) if isinstance(resolution, Mapping) else resolution
+        if not isinstance(res, (int, np.integer)) or res < 1:
+            raise SpaceError(f"Grid resolution of '{param.name}' must be an integer >= 1. Got {res!r}.")
+        return int(res)
+
+    def grid(self, resolution: int | Mapping[str, int]) -> list[dict]:
         """Enumerate a full grid with ``resolution`` points per numeric axis.
 
-        Log parameters are spaced evenly in log space; categoricals contribute every choice;
-        an inactive parameter takes no value, so conditional branches are not duplicated.
+        ``resolution`` is one number for every axis or a mapping of parameter name to its
+        own resolution. Log parameters are spaced evenly in log space; categoricals
+        contribute every choice; an inactive parameter takes no value, so conditional
+        branches are not duplicated.
         """
-        if resolution < 1:
-            raise SpaceError(f"Grid resolution must be >= 1. Got {resolution}.")
         configs: list[dict] = [{}]
         for param in self.params:
-            values = param.grid(resolution)
+            values = param.grid(self._resolution(resolution, param))
             grown = []
             for config in configs:
                 if self.is_active(param, config):
@@ -453,16 +459,16 @@ class Space:
             configs = grown
         return configs
 
-    def grid_size(self, resolution: int) -> int:
+    def grid_size(self, resolution: int | Mapping[str, int]) -> int:
         """Number of points :meth:`grid` would return, computed without building it."""
         if not self.is_conditional:
-            return math.prod(len(p.grid(resolution)) for p in self.params)
+            return math.prod(len(p.grid(self._resolution(resolution, p))) for p in self.params)
         # Count without enumerating: group partial configs by the values of the parameters
         # that later conditions read, since nothing else affects which branches exist.
         parents = {p.condition.parent for p in self.params if p.condition is not None}
         groups: dict[tuple, int] = {(): 1}
         for param in self.params:
-            values = param.grid(resolution)
+            values = param.grid(self._resolution(resolution, param))
             grown: dict[tuple, int] = {}
             for key, count in groups.items():
                 partial = dict(key)

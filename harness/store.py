@@ -39,6 +39,7 @@ __all__ = ["StoreError", "Store", "RunResult", "trials_table", "atomic_write"]
 _RUNS_KEY = b"harness.runs"
 #: Flush buffered runs to a new part after this many seconds or runs, whichever comes first:
 #: frequent enough that a kill loses little work, rare enough to keep the file count low.
+#: The environment variable HARNESS_FLUSH_SECONDS overrides the interval.
 FLUSH_SECONDS = 2.0
 FLUSH_RUNS = 2000
 
@@ -133,6 +134,7 @@ class Store:
         self.trials_dir = self.path / "trials"
         self._buffer: list[RunResult] = []
         self._last_flush = time.monotonic()
+        self.flush_seconds = float(os.environ.get("HARNESS_FLUSH_SECONDS", FLUSH_SECONDS))
 
     # -- set-up ----------------------------------------------------------------------------
     def prepare(self, suite_text: str, runs: Sequence[Mapping[str, Any]], environment: Mapping[str, Any]) -> None:
@@ -185,7 +187,7 @@ class Store:
     def add(self, result: RunResult) -> None:
         """Buffer a finished run; flush when enough time or runs have accumulated."""
         self._buffer.append(result)
-        if len(self._buffer) >= FLUSH_RUNS or time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+        if len(self._buffer) >= FLUSH_RUNS or time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
 
     def flush(self) -> None:

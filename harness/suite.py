@@ -44,6 +44,7 @@ class Entry:
     params: dict
     instance: Any = None  # problems only: None, "seed", "fixed" or an int
     budget: Budget | None = None  # problems only: overrides the suite budget
+    only: tuple | None = None  # strategies only: labels of the problems it runs on
 
     def identity(self) -> str:
         """Canonical text of what the entry is (labels excluded), used to derive seeds."""
@@ -76,6 +77,8 @@ class Suite:
         for p in self.problems:
             budget = p.budget or self.budget
             for s in self.strategies:
+                if s.only is not None and p.label not in s.only:
+                    continue
                 for rep in self.repetitions:
                     instance = {"seed": rep, "fixed": FIXED_INSTANCE}.get(p.instance, p.instance)
                     spec = {
@@ -159,6 +162,13 @@ def parse_suite(text: str, default_name: str = "suite") -> Suite:
 
     problem_entries = _entries(data.get("problems"), "problems", where, problems)
     strategy_entries = _entries(data.get("strategies"), "strategies", where, strategies)
+    labels = [p.label for p in problem_entries]
+    for j, strat in enumerate(strategy_entries):
+        for label in strat.only or ():
+            if label not in labels:
+                close = difflib.get_close_matches(label, labels, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f" (problems: {', '.join(labels)})"
+                raise ConfigError(f"The 'strategies[{j}]' entry {where} names unknown problem '{label}' in 'problems'{hint}")
     suite = Suite(name, seed, repetitions, budget, None if timeout is None else float(timeout),
                   problem_entries, strategy_entries, executor, text)
     _check_compatibility(suite, where)
@@ -226,6 +236,9 @@ def _entries(raw: Any, key: str, where: str, registry) -> list[Entry]:
         params = dict(item.pop("params", {}))
         instance = item.pop("instance", None) if key == "problems" else None
         budget = _budget(item.pop("budget"), f"'budget' of the {field_name}") if key == "problems" and "budget" in item else None
+        only = item.pop("problems", None) if key == "strategies" else None
+        if only is not None and (not isinstance(only, list) or not only or not all(isinstance(o, str) for o in only)):
+            raise ConfigError(f"The 'problems' key of the {field_name} must be a non-empty list of problem labels. Got {only!r}.")
         params.update(item)  # remaining keys are parameters, written inline for brevity
         if instance is not None and instance not in ("seed", "fixed") and not _is_int(instance):
             raise ConfigError(f"The 'instance' of the {field_name} must be 'seed', 'fixed' or an integer. Got {instance!r}.")
@@ -236,7 +249,7 @@ def _entries(raw: Any, key: str, where: str, registry) -> list[Entry]:
             raise ConfigError(f"The 'label' of the {field_name} must be a non-empty string. Got {label!r}.")
         if any(e.label == label for e in out):
             raise ConfigError(f"The {field_name} repeats the label '{label}'; give one of them a distinct 'label'.")
-        out.append(Entry(name, label, params, instance, budget))
+        out.append(Entry(name, label, params, instance, budget, None if only is None else tuple(only)))
     return out
 
 
@@ -249,6 +262,8 @@ def _check_compatibility(suite: Suite, where: str) -> None:
         except (TypeError, ValueError, SpaceError, RegistryError) as exc:
             raise ConfigError(f"The 'problems[{i}]' entry {where} ({entry.name}): {_first_line(exc)}") from None
         for j, strat in enumerate(suite.strategies):
+            if strat.only is not None and entry.label not in strat.only:
+                continue
             cls = strategies.factory(strat.name)
             allowed = set(cls.parameters())
             for param in strat.params:

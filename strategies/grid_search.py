@@ -17,12 +17,14 @@ MAX_RESOLUTION = 1000
 
 @strategy("grid")
 class GridSearch(Strategy):
-    """A full-factorial grid whose resolution is the largest that fits the budget.
+    """A full-factorial grid sized to fill as much of the budget as it can.
 
-    Numeric axes get ``resolution`` points (evenly spaced, in log space for log parameters);
-    categorical axes all their choices; conditional parameters only appear where active.
-    When even resolution 2 does not fit (many categoricals), resolution 2 is used and the
-    grid is cut at the budget, in shuffled order by default.
+    Numeric axes get evenly spaced points (in log space for log parameters); categorical axes
+    all their choices; conditional parameters only appear where active. The largest common
+    resolution that fits is chosen first, then single axes (in declaration order) get one
+    more point each while the grid still fits, so a budget of 12 on two axes is a 3 x 4 grid
+    rather than 3 x 3. When even resolution 2 does not fit (many categoricals), resolution 2
+    is used and the grid is cut at the budget, in shuffled order by default.
 
     Parameters
     ----------
@@ -39,7 +41,7 @@ class GridSearch(Strategy):
         super().__init__(space, seed, budget, fidelity)
         if resolution is None:
             resolution = self.fitting_resolution(space, budget.max_evaluations or int(budget.amount))
-        elif not isinstance(resolution, int) or resolution < 1:
+        elif isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
             raise ValueError(f"grid: resolution must be an integer >= 1. Got {resolution!r}.")
         self.resolution = resolution
         points = space.grid(resolution)
@@ -50,18 +52,25 @@ class GridSearch(Strategy):
         self._next = 0
 
     @staticmethod
-    def fitting_resolution(space: Space, evaluations: int) -> int:
-        """The largest resolution whose grid has at most ``evaluations`` points (>= 2)."""
+    def fitting_resolution(space: Space, evaluations: int) -> dict[str, int]:
+        """Per-axis resolutions whose grid has at most ``evaluations`` points (each >= 2)."""
         low, high = 2, MAX_RESOLUTION
         if space.grid_size(low) > evaluations:
-            return low
+            return {p.name: low for p in space.params}
         while low < high:  # grid size grows with resolution, so bisect
             mid = (low + high + 1) // 2
             if space.grid_size(mid) <= evaluations:
                 low = mid
             else:
                 high = mid - 1
-        return low
+        resolution = {p.name: low for p in space.params}
+        for param in space.params:
+            if param.kind == "categorical":
+                continue
+            bigger = {**resolution, param.name: low + 1}
+            if space.grid_size(bigger) <= evaluations:
+                resolution = bigger
+        return resolution
 
     def ask(self, n: int) -> list[Suggestion]:
         """The next ``n`` grid points (fewer, or none, once the grid is exhausted)."""

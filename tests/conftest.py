@@ -4,7 +4,9 @@ workers discover its entry points exactly as they would a third-party package's.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,6 +31,7 @@ def _install_plugin() -> Path:
 
 
 PLUGIN_PATH = _install_plugin()
+atexit.register(shutil.rmtree, _PLUGIN_TARGET, True)
 
 
 @pytest.fixture(scope="session")

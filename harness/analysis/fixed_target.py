@@ -25,7 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.analysis.metrics import _check_by, _run_starts, first_regret_median
+from harness.analysis.metrics import (_check_by, _codes, _run_starts, _take,
+                                      first_regret_median)
 
 N_TARGETS = 51
 TARGET_EXPONENT_HIGH = 0.0
@@ -89,7 +90,7 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
     _check_by(by)
     if targets_frame is None:
         targets_frame = targets(inc)
-    run = pd.factorize(inc["run_id"], sort=False)[0]
+    run = _codes(inc["run_id"])[0]
     starts = _run_starts(run)
     n = len(inc)
     ends = np.r_[starts[1:], n] - 1
@@ -100,10 +101,9 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
     best = pd.Series(np.where(np.isfinite(regret), regret, np.inf)).groupby(run).cummin()
     best = best.to_numpy()
 
-    problems = inc["problem"].to_numpy()
+    problem_code, problem_names = _codes(inc["problem"])
     table = targets_frame.pivot(index="problem", columns="target_index", values="precision")
-    run_problem = problems[starts]
-    run_precisions = table.reindex(pd.Index(run_problem)).to_numpy(dtype=float)  # (runs, T)
+    run_precisions = table.reindex(problem_names).to_numpy(dtype=float)[problem_code[starts]]
     lengths = ends - starts + 1
     n_targets = run_precisions.shape[1]
     runtime = np.full((len(starts), n_targets), np.inf)
@@ -116,10 +116,10 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
 
     n_runs = len(starts)
     out = pd.DataFrame({
-        "problem": np.repeat(run_problem, n_targets),
+        "problem": _take(inc["problem"], np.repeat(starts, n_targets)),
         "dimension": np.repeat(inc["dimension"].to_numpy()[starts], n_targets),
-        "strategy": np.repeat(inc["strategy"].to_numpy()[starts], n_targets),
-        "run_id": np.repeat(inc["run_id"].to_numpy()[starts], n_targets),
+        "strategy": _take(inc["strategy"], np.repeat(starts, n_targets)),
+        "run_id": _take(inc["run_id"], np.repeat(starts, n_targets)),
         "repetition": np.repeat(inc["repetition"].to_numpy()[starts], n_targets),
         "target_index": np.tile(np.arange(n_targets), n_runs),
         "precision": run_precisions.reshape(-1),
@@ -202,17 +202,30 @@ def average_runtime(rt: pd.DataFrame, n_boot: int = 1000, level: float = 0.95,
     """
     rng = np.random.default_rng(seed)
     alpha = (1.0 - level) / 2.0
+    run_code = _codes(rt["run_id"])[0]
+    target_index = rt["target_index"].to_numpy()
+    order = np.lexsort((target_index, run_code))
+    n_targets = len(np.unique(target_index)) if len(rt) else 0
+    n_runs = len(rt) // max(n_targets, 1)
+    if n_runs * n_targets != len(rt):
+        raise ValueError("Every run must have one row per target (as runtimes() returns).")
+    runtime_all = rt["runtime"].to_numpy(dtype=float)[order].reshape(n_runs, n_targets)
+    spent_all = rt["spent"].to_numpy(dtype=float)[order].reshape(n_runs, n_targets)[:, 0]
+    first_rows = rt.iloc[order[::n_targets]] if n_targets else rt
+    precision = rt["precision"].to_numpy(dtype=float)[order].reshape(n_runs, n_targets)
+    indices = target_index[order][:n_targets]
     pieces = []
-    for (problem, strategy), group in rt.groupby(["problem", "strategy"], sort=True):
-        wide_rt = group.pivot(index="run_id", columns="target_index", values="runtime")
-        spent = group.groupby("run_id")["spent"].first().reindex(wide_rt.index).to_numpy()
-        runtime = wide_rt.to_numpy(dtype=float)  # (runs, targets)
+    keys = first_rows[["problem", "strategy"]].astype(str)
+    for (problem, strategy), rows in keys.groupby(["problem", "strategy"], sort=True).indices.items():
+        runtime = runtime_all[rows]  # (runs, targets)
         solved = np.isfinite(runtime)
-        effort = np.where(solved, runtime, spent[:, None])
-        n_runs = len(runtime)
+        effort = np.where(solved, runtime, spent_all[rows, None])
+        n_group = len(rows)
         with np.errstate(divide="ignore", invalid="ignore"):
             art = effort.sum(axis=0) / solved.sum(axis=0)
-            counts = rng.multinomial(n_runs, np.full(n_runs, 1.0 / n_runs), size=n_boot)
+            draws = rng.integers(0, n_group, size=(n_boot, n_group))
+            counts = np.bincount((draws + n_group * np.arange(n_boot)[:, None]).ravel(),
+                                 minlength=n_boot * n_group).reshape(n_boot, n_group)
             boot = (counts @ effort) / (counts @ solved.astype(float))  # (n_boot, targets)
         boot = np.where(np.isnan(boot), np.inf, boot)
         art = np.where(np.isnan(art), np.inf, art)
@@ -220,18 +233,17 @@ def average_runtime(rt: pd.DataFrame, n_boot: int = 1000, level: float = 0.95,
         # Order statistics, not interpolation: bounds may be infinite.
         low_row = int(np.floor(alpha * (n_boot - 1)))
         high_row = int(np.ceil((1.0 - alpha) * (n_boot - 1)))
-        first = group.drop_duplicates("target_index").set_index("target_index")
         pieces.append(pd.DataFrame({
             "problem": problem,
-            "dimension": group["dimension"].iloc[0],
+            "dimension": first_rows["dimension"].iloc[rows[0]],
             "strategy": strategy,
-            "target_index": wide_rt.columns.to_numpy(),
-            "precision": first["precision"].reindex(wide_rt.columns).to_numpy(),
+            "target_index": indices,
+            "precision": precision[rows[0]],
             "art": art,
             "art_low": boot[low_row],
             "art_high": boot[high_row],
             "successes": solved.sum(axis=0),
-            "runs": n_runs,
+            "runs": n_group,
         }))
     if not pieces:
         return pd.DataFrame(columns=["problem", "dimension", "strategy", "target_index",

@@ -50,7 +50,7 @@ def _ok_mask(df: pd.DataFrame) -> np.ndarray:
     value = _float(df, "value")
     ok = np.isfinite(value)
     if "status" in df.columns:
-        ok &= df["status"].astype(str).to_numpy() == "ok"
+        ok &= (df["status"] == "ok").to_numpy(dtype=bool, na_value=False)
     return ok
 
 
@@ -131,17 +131,46 @@ def references(df: pd.DataFrame) -> pd.DataFrame:
     return out[["reference", "reference_kind", "best_observed", "test_reference"]]
 
 
+def _categorical(values, sort: bool = True) -> pd.Categorical:
+    """Labels as a Categorical: string columns of a million rows stay cheap to move around."""
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        return pd.Categorical(values)
+    codes, uniques = pd.factorize(values, sort=sort)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+
+
+def _codes(values) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and categories of a label column (categorical or not)."""
+    cat = values.array if isinstance(values, pd.Series) else values
+    if not isinstance(cat, pd.Categorical):
+        cat = _categorical(values)
+    return np.asarray(cat.codes), cat.categories
+
+
+def _take(values, index: np.ndarray):
+    """Rows ``index`` of a column, as a Categorical when the column is categorical."""
+    array = values.array if isinstance(values, pd.Series) else values
+    if isinstance(array, pd.Categorical):
+        return pd.Categorical.from_codes(np.asarray(array.codes)[index], array.categories)
+    return np.asarray(values)[index]
+
+
 def _sorted_lean(df: pd.DataFrame) -> pd.DataFrame:
     """The columns metrics need, runs contiguous and trials in order (no copy of the wide frame)."""
-    run_codes, _ = pd.factorize(df["run_id"], sort=False)
-    order = np.lexsort((_column(df, "trial", 0), run_codes))
-    lean = {name: df[name].to_numpy()[order]
-            for name in ("problem", "strategy", "run_id", "repetition", "trial", "value")}
+    run = _categorical(df["run_id"], sort=False)
+    order = np.lexsort((_column(df, "trial", 0), run.codes))
+    lean = {name: _take(_categorical(df[name]), order) for name in ("problem", "strategy")}
+    lean["run_id"] = _take(run, order)
+    for name in ("repetition", "trial"):
+        lean[name] = df[name].to_numpy()[order]
+    lean["value"] = _float(df, "value")[order]
     lean["ok"] = _ok_mask(df)[order]
     for name in _OPTIONAL_FLOAT_COLUMNS:
         lean[name] = _float(df, name)[order]
-    lean["budget_kind"] = _column(df, "budget_kind", "evaluations")[order]
-    lean["run_code"] = run_codes[order]
+    kind = df["budget_kind"] if "budget_kind" in df.columns else pd.Series(
+        "evaluations", index=df.index)
+    lean["budget_kind"] = _take(_categorical(kind), order)
+    lean["run_code"] = np.asarray(run.codes)[order]
     return pd.DataFrame(lean)
 
 
@@ -203,12 +232,12 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
     incumbent_true = np.where(has & np.isfinite(noise_free), noise_free, incumbent)
     incumbent_test = np.where(has, d["test_value"].to_numpy()[safe], np.nan)
 
-    problems = d["problem"].to_numpy()
-    row_ref = pd.Series(problems).map(refs["reference"]).to_numpy(dtype=float)
+    problem_code, problem_names = _codes(d["problem"])
+    row_ref = refs["reference"].reindex(problem_names).to_numpy(dtype=float)[problem_code]
     optimum = d["optimum"].to_numpy()
     row_ref = np.where(np.isfinite(optimum), optimum, row_ref)
     regret = incumbent_true - row_ref
-    test_ref = pd.Series(problems).map(refs["test_reference"]).to_numpy(dtype=float)
+    test_ref = refs["test_reference"].reindex(problem_names).to_numpy(dtype=float)[problem_code]
 
     cost = d["cost"].to_numpy()
     cum_cost = d["cum_cost"].to_numpy()
@@ -221,10 +250,10 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
     with np.errstate(invalid="ignore", divide="ignore"):
         log_regret = np.log10(np.clip(regret, LOG_REGRET_FLOOR, None))
     return pd.DataFrame({
-        "problem": problems,
-        "dimension": pd.Series(problems).map(dims).to_numpy(),
-        "strategy": d["strategy"].to_numpy(),
-        "run_id": d["run_id"].to_numpy(),
+        "problem": d["problem"],
+        "dimension": dims.reindex(problem_names).to_numpy()[problem_code],
+        "strategy": d["strategy"],
+        "run_id": d["run_id"],
         "repetition": d["repetition"].to_numpy(),
         "trial": d["trial"].to_numpy(),
         "evals": evals,
@@ -241,7 +270,7 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
         "log10_regret": log_regret,
         "test_regret": incumbent_test - test_ref,
         "run_budget": d["budget"].to_numpy(),
-        "budget_kind": d["budget_kind"].to_numpy(),
+        "budget_kind": d["budget_kind"],
     })
 
 
@@ -334,7 +363,7 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "e
     """
     _check_by(by)
     inc = _as_incumbents(df)
-    run = pd.factorize(inc["run_id"], sort=False)[0]
+    run = _codes(inc["run_id"])[0]
     starts = _run_starts(run)
     n_rows = len(inc)
     ends = np.r_[starts[1:], n_rows] - 1
@@ -343,16 +372,16 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "e
     if by == "cost":
         spend[starts] = x[starts]
 
-    problems = inc["problem"].to_numpy()
-    run_problem = pd.Series(problems[starts])
-    problem_budget = problem_budgets(inc, by)
-    run_problem_budget = run_problem.map(problem_budget).to_numpy(dtype=float)
+    problem_code, problem_names = _codes(inc["problem"])
+    problem_budget = problem_budgets(inc, by).reindex(problem_names).to_numpy(dtype=float)
+    run_problem_budget = problem_budget[problem_code[starts]]
 
     regret = inc["regret"].to_numpy(dtype=float)
     log_regret = inc["log10_regret"].to_numpy(dtype=float)
-    worst = inc.groupby("problem", sort=False)[["regret", "log10_regret"]].max()
-    worst_regret = pd.Series(problems).map(worst["regret"]).to_numpy(dtype=float)
-    worst_log = pd.Series(problems).map(worst["log10_regret"]).to_numpy(dtype=float)
+    worst = pd.DataFrame({"regret": regret, "log": log_regret}).groupby(problem_code).max()
+    worst = worst.reindex(np.arange(len(problem_names)))
+    worst_regret = worst["regret"].to_numpy(dtype=float)[problem_code]
+    worst_log = worst["log"].to_numpy(dtype=float)[problem_code]
     filled = np.where(np.isfinite(regret), regret, worst_regret)
     filled_log = np.where(np.isfinite(log_regret), log_regret, worst_log)
     area = pd.Series(filled * spend).groupby(run).cumsum().to_numpy()
@@ -366,10 +395,10 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "e
         per_run_budgets = [np.full(len(starts), b) for b in levels]
 
     run_rows = {
-        "problem": problems[starts],
+        "problem": np.asarray(inc["problem"].iloc[starts], dtype=object),
         "dimension": inc["dimension"].to_numpy()[starts],
-        "strategy": inc["strategy"].to_numpy()[starts],
-        "run_id": inc["run_id"].to_numpy()[starts],
+        "strategy": np.asarray(inc["strategy"].iloc[starts], dtype=object),
+        "run_id": np.asarray(inc["run_id"].iloc[starts], dtype=object),
         "repetition": inc["repetition"].to_numpy()[starts],
     }
     run_lengths = ends - starts + 1

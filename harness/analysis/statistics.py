@@ -236,17 +236,38 @@ def wilcoxon_p(x, y) -> float:
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     keep = ~(np.isnan(x) | np.isnan(y))
-    d = x[keep] - y[keep]
-    if len(d) == 0 or np.all(d == 0):
-        return 1.0
-    return float(stats.wilcoxon(x[keep], y[keep]).pvalue)
+    return float(wilcoxon_pvalues((x[keep] - y[keep])[:, None])[0])
+
+
+def wilcoxon_pvalues(differences) -> np.ndarray:
+    """Two-sided signed-rank p-values of each column of paired differences, shape ``(m,)``.
+
+    Same values as ``scipy.stats.wilcoxon(d)`` column by column (zeros dropped, exact
+    distribution for small samples without ties, normal approximation otherwise), computed
+    in two vectorised calls; an all-zero or empty column gives 1.0.
+    """
+    d = np.asarray(differences, dtype=float)
+    n, m = d.shape
+    p = np.ones(m)
+    if n == 0 or m == 0:
+        return p
+    informative = np.any(d != 0, axis=0)
+    magnitude = np.sort(np.abs(d), axis=0)
+    # scipy chooses the exact or the approximate method from the whole array, so columns
+    # with zeros or ties (approximate) are tested apart from the clean ones (exact if small).
+    clean = ~((magnitude == 0).any(axis=0) | (np.diff(magnitude, axis=0) == 0).any(axis=0))
+    for group in (informative & clean, informative & ~clean):
+        if group.any():
+            with np.errstate(all="ignore"):
+                p[group] = stats.wilcoxon(d[:, group], axis=0).pvalue
+    return p
 
 
 def a12(x, y) -> float:
     """Vargha-Delaney ``A12 = P(X > Y) + 0.5 P(X = Y)`` for independent samples.
 
     For minimised values, ``a12(y_b, x_a)`` is the probability that a run of ``a`` beats one
-    of ``b``. Computed from the rank sum: ``(R_x / m - (m + 1) / 2) / n``.
+    of ``b``. Counted exactly over all ``m * n`` pairs with a sorted ``y``.
 
     Parameters
     ----------
@@ -256,12 +277,13 @@ def a12(x, y) -> float:
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     x = x[~np.isnan(x)]
-    y = y[~np.isnan(y)]
+    y = np.sort(y[~np.isnan(y)])
     m, n = len(x), len(y)
     if m == 0 or n == 0:
         return np.nan
-    r = stats.rankdata(np.concatenate([x, y]))
-    return float((r[:m].sum() / m - (m + 1) / 2.0) / n)
+    below = np.searchsorted(y, x, side="left")  # y values < x
+    not_above = np.searchsorted(y, x, side="right")  # y values <= x
+    return float((below.sum() + 0.5 * (not_above - below).sum()) / (m * n))
 
 
 def a12_magnitude(a: float) -> str:
@@ -298,16 +320,19 @@ def wilcoxon_holm(matrix, alpha: float = 0.05) -> pd.DataFrame:
         when not significant).
     """
     matrix = matrix if isinstance(matrix, pd.DataFrame) else pd.DataFrame(matrix)
-    complete = matrix.dropna()
-    rows = []
-    for a, b in combinations(matrix.columns, 2):
-        x = complete[a].to_numpy(dtype=float)
-        y = complete[b].to_numpy(dtype=float)
-        effect = a12(y, x)  # P(a's value < b's value)
-        rows.append({"a": a, "b": b, "n": len(x), "median_a": np.median(x) if len(x) else np.nan,
-                     "median_b": np.median(y) if len(y) else np.nan,
-                     "p": wilcoxon_p(x, y), "a12": effect})
-    out = pd.DataFrame(rows, columns=["a", "b", "n", "median_a", "median_b", "p", "a12"])
+    values = matrix.dropna().to_numpy(dtype=float)
+    names = list(matrix.columns)
+    pairs = list(combinations(range(len(names)), 2))
+    first = np.array([i for i, _ in pairs], dtype=int)
+    second = np.array([j for _, j in pairs], dtype=int)
+    p = wilcoxon_pvalues(values[:, first] - values[:, second]) if pairs else np.zeros(0)
+    medians = np.median(values, axis=0) if len(values) else np.full(len(names), np.nan)
+    out = pd.DataFrame({
+        "a": [names[i] for i in first], "b": [names[j] for j in second],
+        "n": len(values), "median_a": medians[first] if pairs else [],
+        "median_b": medians[second] if pairs else [], "p": p,
+        # P(a's value < b's value): a12 with the roles swapped, since lower is better.
+        "a12": [a12(values[:, j], values[:, i]) for i, j in pairs]})
     out["p_holm"] = holm(out["p"].to_numpy()) if len(out) else []
     out["significant"] = out["p_holm"] < alpha
     out["magnitude"] = [a12_magnitude(v) for v in out["a12"]]
@@ -357,19 +382,41 @@ def bootstrap_ci(x, stat: str = "median", n_boot: int = 2000, level: float = 0.9
 def grouped_bootstrap(fin: pd.DataFrame, metric: str = "regret", keys=("problem", "level",
                       "strategy"), n_boot: int = 1000, level: float = 0.95,
                       seed: int = 0) -> pd.DataFrame:
-    """Median and mean of ``metric`` per group with bootstrap intervals (seeded per call).
+    """Median and mean of ``metric`` per group with percentile bootstrap intervals.
+
+    Groups of the same size share one seeded matrix of resampling indices (each group's
+    interval is an ordinary bootstrap interval; the sharing only saves time).
 
     Returns
     -------
     DataFrame
         ``*keys, n, median, median_low, median_high, mean, mean_low, mean_high``.
     """
-    rows = []
-    for i, (key, group) in enumerate(fin.groupby(list(keys), sort=True)):
-        values = group[metric].to_numpy(dtype=float)
-        med = bootstrap_ci(values, "median", n_boot, level, seed + i)
-        mean = bootstrap_ci(values, "mean", n_boot, level, seed + i)
-        rows.append((*key, int(np.isfinite(values).sum()), *med, *mean))
+    keys = list(keys)
+    alpha = (1.0 - level) / 2.0
+    rng = np.random.default_rng(seed)
+    groups = fin[np.isfinite(fin[metric].to_numpy(dtype=float))].groupby(
+        keys, sort=True, observed=True)[metric]
+    values_by_key = {key: v.to_numpy(dtype=float) for key, v in groups}
+    sizes: dict[int, list] = {}
+    for key, values in values_by_key.items():
+        sizes.setdefault(len(values), []).append(key)
+    results = {}
+    for size, members in sorted(sizes.items()):
+        index = rng.integers(0, size, size=(n_boot, size))
+        step = max(1, int(4e6 // (n_boot * size)))  # keep each stacked sample under ~32 MB
+        for chunk in range(0, len(members), step):
+            names = members[chunk:chunk + step]
+            stacked = np.stack([values_by_key[k] for k in names])  # (g, size)
+            samples = stacked[:, index]  # (g, n_boot, size)
+            medians = np.quantile(np.median(samples, axis=2), [alpha, 1 - alpha], axis=1)
+            means = np.quantile(samples.mean(axis=2), [alpha, 1 - alpha], axis=1)
+            for i, key in enumerate(names):
+                results[key] = (size, float(np.median(stacked[i])), medians[0, i],
+                                medians[1, i], float(stacked[i].mean()), means[0, i],
+                                means[1, i])
+    rows = [(*(key if isinstance(key, tuple) else (key,)), *values)
+            for key, values in ((k, results[k]) for k in values_by_key)]
     return pd.DataFrame(rows, columns=[*keys, "n", "median", "median_low", "median_high",
                                        "mean", "mean_low", "mean_high"])
 
@@ -389,21 +436,24 @@ def per_problem_pairwise(fin: pd.DataFrame, metric: str = "regret",
         on all runs.
     """
     pieces = []
-    for (problem, level), group in fin.groupby(["problem", "level"], sort=True):
-        wide = group.pivot_table(index="repetition", columns="strategy", values=metric,
-                                 aggfunc="first", dropna=False)
-        table = wilcoxon_holm(wide, alpha)
-        if len(table):
-            by_strategy = {s: g[metric].to_numpy(dtype=float)
-                           for s, g in group.groupby("strategy")}
-            table["a12"] = [a12(by_strategy[b], by_strategy[a])
-                            for a, b in zip(table["a"], table["b"])]
-            table["magnitude"] = [a12_magnitude(v) for v in table["a12"]]
-            table["better"] = np.where(table["significant"],
-                                       np.where(table["a12"] > 0.5, table["a"], table["b"]), "")
-        table.insert(0, "level", level)
-        table.insert(0, "problem", problem)
-        pieces.append(table)
+    for level, at_level in fin.groupby("level", sort=True):
+        wide = at_level.pivot_table(index=["problem", "repetition"], columns="strategy",
+                                    values=metric, aggfunc="first", dropna=False,
+                                    observed=True)
+        for problem, block in wide.groupby(level="problem", sort=True, observed=True):
+            block = block.dropna(axis=1, how="all")
+            table = wilcoxon_holm(block, alpha)
+            if len(table):
+                # A12 over every run of the two strategies, paired or not.
+                runs = {s: block[s].to_numpy(dtype=float) for s in block.columns}
+                table["a12"] = [a12(runs[b], runs[a]) for a, b in zip(table["a"], table["b"])]
+                table["magnitude"] = [a12_magnitude(v) for v in table["a12"]]
+                table["better"] = np.where(
+                    table["significant"], np.where(table["a12"] > 0.5, table["a"], table["b"]),
+                    "")
+            table.insert(0, "level", level)
+            table.insert(0, "problem", problem)
+            pieces.append(table)
     return pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
 
 
