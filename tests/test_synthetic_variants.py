@@ -166,3 +166,24 @@ def test_runner_records_noisy_and_multi_fidelity_trials():
     for t in outcome.trials:
         s = mf.fidelity.high if t.fidelity is None else t.fidelity
         assert t.cost == pytest.approx(0.05 + 0.95 * s**1.5)
+
+
+def test_runner_passes_the_exact_unit_cube_gradient():
+    problem = problems.create("rosenbrock-3d", instance=2)
+    budget = Budget(25)
+    descent = strategies.factory("gradient")(problem.space, 0, budget, None)
+    outcome = drive(problem, descent, budget, seed=0)
+    with_gradient = [t for t in outcome.trials if t.gradient is not None]
+    assert outcome.status == "ok" and with_gradient
+    for t in with_gradient:
+        np.testing.assert_allclose(t.gradient, problem.gradient([t.config])[0])
+
+
+@pytest.mark.parametrize("name", ["hartmann6-mixed", "michalewicz-3d", "branin-mf", "ackley-noisy-4d"])
+def test_problems_survive_pickling_for_ray_workers(name):
+    import pickle
+
+    problem = problems.create(name, instance=3)
+    clone = pickle.loads(pickle.dumps(problem))
+    config = problem.to_config(problem.optimizers[0])
+    assert clone.evaluate(config, None, 1) == problem.evaluate(config, None, 1)
