@@ -96,9 +96,9 @@ class GradientDescent(Strategy):
       costs ``1 + k`` evaluations as in finite-difference mode, just in two batches.
 
     ``max_batch`` is ``1 + k`` (``1 + 2k``) so that a point and its probes fit one ask (1
-    with ``gradient="exact"``), or the size of the largest sweep if that is larger. Failed trials rank worst: a failed line-search point counts
-    as no decrease, a failed probe sets that gradient component to 0, and a failed start
-    point starts the next descent.
+    with ``gradient="exact"``), or the size of the largest sweep if that is larger. Failed
+    trials rank worst: a failed line-search point counts as no decrease, a failed probe
+    sets that gradient component to 0, and a failed start point starts the next descent.
 
     Parameters
     ----------
@@ -129,7 +129,7 @@ class GradientDescent(Strategy):
 
     supports_conditionals = True
     supports_mixed = True
-    max_batch = 1  # per instance: 1 + the probes of one gradient (see the docstring)
+    max_batch = 1  # per instance: a point and its probes, or a sweep (see the docstring)
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
                  gradient: str = "auto", direction: str = "steepest", discrete: str = "coordinate-search",

@@ -2,8 +2,9 @@
 
 Runs go through the real runner (``harness.runner.drive``) on registered synthetic problems
 (sphere, branin, hartmann6) and on small local problems built on the real harness Space: a
-mixed conditional space, and problems that fail on part or all of their domain. CMA-ES is checked against the ``cmaes`` package (an independent
-implementation of the same algorithm) as the reference.
+mixed conditional space, and problems that fail on part or all of their domain. CMA-ES is
+checked against the ``cmaes`` package (an independent implementation of the same algorithm)
+as the reference.
 """
 
 from __future__ import annotations
