@@ -106,8 +106,8 @@ class SyntheticFunction(Problem):
         self.bounds, self.optimal_value, self.classic_optimizers = self._classic(d)
         self.bounds = np.asarray(self.bounds, dtype=float).reshape(d, 2)
         self.classic_optimizers = np.atleast_2d(np.asarray(self.classic_optimizers, dtype=float))
-        if isinstance(noise_sd, bool) or not isinstance(noise_sd, (int, float)) or not noise_sd >= 0:
-            raise ValueError(f"'noise_sd' of '{self.family}' must be a number >= 0. Got {noise_sd!r}.")
+        if isinstance(noise_sd, bool) or not isinstance(noise_sd, (int, float)) or not 0 <= noise_sd < np.inf:
+            raise ValueError(f"'noise_sd' of '{self.family}' must be a finite number >= 0. Got {noise_sd!r}.")
         self.noise_sd = float(noise_sd)
         self.instance = instance
         self.transform = make_instance(
