@@ -33,6 +33,16 @@ Hyperband/ASHA); (2) one trial runs at a time (``max_batch = 1``, Ray Tune on on
 ``np.random`` (``AsyncHyperBandScheduler.on_trial_add``), which would break seeding. As in
 Ray, a trial stopped while paused reports no result to the searcher.
 
+Ray behaviours kept on purpose (they are what a Ray Tune user gets): Ray's ASHA is
+*stopping*-based (a trial runs on unless a rung cuts it), not the paper's promotion-based
+ASHA, so with one worker each new trial that survives a rung climbs at once; Ray's
+HyperBand caps a bracket's ``r`` at ``max_t`` after multiplying by eta, so when ``max_t``
+is not a power of eta the smaller brackets end below ``max_t`` (e.g. 2, 6, 18 of 20); and
+Ray keeps 200 pending trials for its BasicVariantGenerator but only 1 for any other
+searcher, so HyperBand with ``searcher="hyperopt"`` fills its first bracket, finishes it,
+and then keeps adding trials to that empty bracket, i.e. runs full-fidelity TPE, unless
+``max_pending_trials`` is raised (as one would raise it in Ray with a ConcurrencyLimiter).
+
 Time axis: ``time_attr = "fidelity_units"``, fidelity in units of the problem's lowest
 fidelity (so integer milestones exist for HyperBand, whose ``r`` values are integers);
 unit ``t`` is evaluated at fidelity ``min(t * low, high)``, and at ``high`` once ``t``
