@@ -170,7 +170,8 @@ def strategy(name: str):
     """Decorator: register a :class:`~harness.protocols.Strategy` subclass under ``name``."""
 
     def add(cls):
-        if not getattr(cls, "name", ""):
+        # A subclass registered under its own name must not inherit its parent's name.
+        if "name" not in cls.__dict__ or not cls.name:
             cls.name = name
         return strategies.register(name, cls)
 
