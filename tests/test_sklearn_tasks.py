@@ -7,6 +7,7 @@ import pickle
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize
 from sklearn import metrics as skm
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import TransformedTargetRegressor
@@ -83,6 +84,27 @@ def test_instance_is_the_data_split_seed():
 def test_reference_can_be_pinned():
     assert problems.create("svm-wine").reference is None
     assert problems.create("svm-wine", reference=0.01).reference == 0.01
+    # A class-pinned reference holds only for the default metric and data seed 0.
+    assert problems.create("ridge-hypergrad-diabetes").reference == 2733.3382
+    assert problems.create("ridge-hypergrad-diabetes", instance=0).reference == 2733.3382
+    assert problems.create("ridge-hypergrad-diabetes", instance=1).reference is None
+    assert problems.create("ridge-hypergrad-diabetes", metric="r2").reference is None
+
+
+def test_pinned_hypergradient_reference_is_a_local_minimum():
+    # From random starts, L-BFGS-B with the exact gradient reaches the pinned value, never below
+    # (the objective is not convex: some starts stop at worse local minima).
+    task = problems.create("ridge-hypergrad-diabetes")
+
+    def objective(u):
+        config = task.space.decode(u[None])[0]
+        return task.evaluate(config).value, task.gradient([config])[0]
+
+    found = [
+        minimize(objective, start, jac=True, method="L-BFGS-B", bounds=[(0, 1)] * len(start)).fun
+        for start in np.random.default_rng(0).random((3, len(task.space)))
+    ]
+    assert task.reference <= min(found) < task.reference + 1.0
 
 
 def test_random_state_from_seed_handles_large_seeds():

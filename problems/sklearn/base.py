@@ -22,8 +22,12 @@ OpenMP limited to one thread (``n_jobs=1`` everywhere).
 
 A config the estimator cannot handle (it raises, or the loss is not finite) raises
 :class:`TaskError` naming the task, estimator, config and cause; the runner records it as a
-failed trial. ``optimum`` is ``None``; ``reference`` optionally pins a good known value for
-regret-style summaries (class attribute, or the ``reference=`` factory keyword).
+failed trial. ``optimum`` is ``None``. ``reference`` optionally pins a good known value for
+regret-style summaries (the store writes it into its ``reference`` column; analysis uses the
+optimum, else the pinned reference, else the best value observed across stored runs). Pin it
+per task either with the ``reference=`` factory keyword (e.g. in a suite's problem params) or
+in code with the class attribute ``pinned_reference``, which applies only to the default
+metric and data seed 0 (another metric or split changes the attainable value).
 """
 
 from __future__ import annotations
@@ -97,7 +101,8 @@ class CVTask(Problem):
     instance : int or None
         Data seed of the test split, the folds and any row subsample (``None`` -> 0).
     reference : float or None
-        A pinned reference value (e.g. the best loss known) for regret-style summaries.
+        A pinned reference value (e.g. the best loss known) for regret-style summaries;
+        ``None`` keeps the class's ``pinned_reference`` when it applies.
     n_folds : int
         Number of CV folds on the training split.
     max_rows : int or None
@@ -107,7 +112,8 @@ class CVTask(Problem):
     estimator_name: ClassVar[str] = ""
     default_metric: ClassVar[dict] = {"classification": "accuracy", "regression": "mse"}
     extra_tags: ClassVar[tuple] = ()
-    reference: float | None = None
+    #: Best known loss for the default metric and data seed 0 (see the module docstring).
+    pinned_reference: ClassVar[float | None] = None
     test_size: ClassVar[float] = 0.25
 
     def __init__(
@@ -127,8 +133,9 @@ class CVTask(Problem):
         self.kind = kind
         self.metric = get_metric(metric or self.default_metric[kind], kind)
         self.data_seed = 0 if instance is None else int(instance)
-        if reference is not None:
-            self.reference = float(reference)
+        default_setting = self.metric.name == self.default_metric[kind] and self.data_seed == 0
+        pinned = self.pinned_reference if default_setting else None
+        self.reference: float | None = float(reference) if reference is not None else pinned
         self.space: Space = self.make_space()
         self.fidelity: Fidelity | None = self.make_fidelity()
         self.optimum = None

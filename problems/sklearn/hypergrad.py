@@ -47,11 +47,15 @@ class RidgeHypergradTask(CVTask):
     See the module docstring for the objective and the gradient. ``metric`` is ``"mse"``
     (default) or ``"r2"`` (``1 - R^2``); the trial seed is unused (the objective is
     deterministic). ``test_value`` is the mean loss of the fold models on the test split.
+    For MSE at data seed 0 the pinned reference is the minimum found by multi-start L-BFGS-B.
     """
 
     estimator_name = "ridge (closed form)"
     extra_tags = ("hypergradient",)
     has_gradient = True
+    #: Best of 30 L-BFGS-B runs from random starts with the exact gradient (all of the best
+    #: ones agree to 1e-8; 2,000 random configs reach 2786.6), rounded down.
+    pinned_reference = 2733.3382
 
     def __init__(self, dataset: str, **kwargs: Any) -> None:
         super().__init__(dataset, **kwargs)
