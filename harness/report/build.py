@@ -94,7 +94,10 @@ def build_report(results_dir, *, out_dir=None, budgets: Sequence[float] | None =
 
     results_dir = Path(results_dir)
     started = time.perf_counter()
-    df = harness.load(results_dir)
+    # harness.load is Store(path).load(); the fallback covers a stale editable install in
+    # which `harness` resolves as a namespace package without its __init__.
+    load = getattr(harness, "load", None) or (lambda path: Store(path).load())
+    df = load(results_dir)
     inputs = _read_side_files(results_dir)
     try:
         inputs.runs = Store(results_dir).runs()

@@ -265,9 +265,11 @@ def score_heatmap_figure(scores: pd.DataFrame, styles: Mapping[str, Style], *, l
     fig, ax = plt.subplots(figsize=(width, 0.28 * n_rows + 1.2))
     values = scores.to_numpy(float)
     finite = values[np.isfinite(values)]
-    vmin = min(0.0, finite.min()) if finite.size else 0.0
+    # Scores below -1 (far worse than the median baseline) share the darkest colour, so the
+    # informative range [-1, 1] keeps its contrast; the written number stays exact.
+    vmin = max(-1.0, min(0.0, finite.min())) if finite.size else 0.0
     vmax = max(1.0, finite.max()) if finite.size else 1.0
-    image = ax.imshow(values, cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto")
+    image = ax.imshow(np.clip(values, vmin, None), cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto")
     ax.set_xticks(range(n_cols), cols, rotation=45, ha="right")
     ax.set_yticks(range(n_rows), scores.index)
     if n_rows * n_cols <= 400:
@@ -277,6 +279,7 @@ def score_heatmap_figure(scores: pd.DataFrame, styles: Mapping[str, Style], *, l
                 ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=5, color="white" if dark else "black")
     for spine in ax.spines.values():
         spine.set_visible(False)
-    fig.colorbar(image, ax=ax, label=label, fraction=0.05, pad=0.02)
+    extend = "min" if finite.size and finite.min() < vmin else "neither"
+    fig.colorbar(image, ax=ax, label=label, fraction=0.05, pad=0.02, extend=extend)
     fig.tight_layout()
     return fig

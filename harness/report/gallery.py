@@ -151,7 +151,7 @@ class Gallery:
             )
             run = trials[trials["run_id"] == run_id]
             spec = (run_specs or {}).get(run_id)
-            problem_obj = _safe(lambda: run_views.recreate_problem(run, spec))
+            problem_obj, exact = _safe(lambda: run_views.recreate_problem(run, spec)) or (None, False)
             space = getattr(problem_obj, "space", None)
             imp = _safe(lambda: run_views.importance(trials, space=space))
             params = run_views.param_columns(run)
@@ -160,13 +160,14 @@ class Gallery:
             else:
                 pair = [c[len("param_") :] for c in params[:2]]
             if len(pair) == 2 and all(pd.api.types.is_numeric_dtype(run[f"param_{p}"]) for p in pair):
-                true = " (true objective on a grid)" if problem_obj is not None and len(getattr(space, "names", [])) == 2 else " (interpolated from the samples)"
+                true = " (true objective on a grid)" if exact and len(space.names) == 2 else " (interpolated from the samples)"
                 self.draw(
                     f"contour_{slug}",
                     f"Objective over {pair[0]} and {pair[1]}{true} with the points sampled by the median run "
                     f"of {strategy} on {problem} (star: its best point).",
                     lambda: run_views.contour_figure(
-                        run, pair[0], pair[1], problem=problem_obj, style=self.styles.get(strategy), title=f"{problem}, {strategy}"
+                        run, pair[0], pair[1], problem=problem_obj, exact=exact, style=self.styles.get(strategy),
+                        title=f"{problem}, {strategy}",
                     ),
                 )
             if params:

@@ -62,38 +62,42 @@ def _missing(v) -> bool:
 
 
 def recreate_problem(trials: pd.DataFrame, spec: dict | None = None):
-    """Rebuild the problem of ``trials`` from the registry if it reproduces the stored values.
+    """Rebuild the problem of ``trials`` from the registry; returns ``(problem, exact)``.
 
-    Only cheap, batch-capable problems (synthetic functions) are rebuilt, from the run's
-    resolved spec (``runs.json``: name, params, instance) when given. The rebuilt problem is
-    evaluated at up to 20 stored configs and kept only if it matches the stored noise-free (or
-    plain) values, so a changed formula or a wrong instance can never draw a wrong landscape;
-    ``None`` otherwise.
+    The problem is built from the run's resolved spec (``runs.json``: name, params,
+    instance) when given. ``exact`` is True only for a cheap, batch-capable problem
+    (a synthetic function) that reproduces the stored noise-free (or plain) values at up to
+    20 stored configs, so a changed formula or a wrong instance can never draw a wrong
+    landscape. A problem that cannot be built gives ``(None, False)``; its space is then
+    unknown and parameters are scaled from the data.
     """
     from harness.registry import problems
 
     name = trials["problem_name"].iloc[0]
-    check = trials[trials["status"] == "ok"].head(20)
-    if check.empty:
-        return None
-    stored = check["noise_free_value"] if check["noise_free_value"].notna().all() else check["value"]
-    configs = [json.loads(c) for c in check["config"]]
     if spec is not None:
         attempts = [{"instance": spec.get("instance"), **(spec.get("problem_params") or {})}]
     else:
         attempts = [{"instance": None}, {"instance": int(trials["repetition"].iloc[0])}]
+    check = trials[trials["status"] == "ok"].head(20)
+    fallback = None
     for kwargs in attempts:
         try:
             problem = problems.create(name, **kwargs)
-            if not getattr(problem, "batch", False):
-                return None
-            values = _true_values(problem, configs)
         except Exception as exc:  # a problem that cannot be rebuilt just gets no true landscape
             log.debug("cannot rebuild %s with %s: %s", name, kwargs, exc)
             continue
+        fallback = fallback or problem
+        if not getattr(problem, "batch", False) or check.empty:
+            continue
+        stored = check["noise_free_value"] if check["noise_free_value"].notna().all() else check["value"]
+        try:
+            values = _true_values(problem, [json.loads(c) for c in check["config"]])
+        except Exception as exc:
+            log.debug("cannot evaluate %s: %s", name, exc)
+            continue
         if np.allclose(values, stored.to_numpy(float), rtol=1e-6, atol=1e-9, equal_nan=True):
-            return problem
-    return None
+            return problem, True
+    return fallback, False
 
 
 def _true_values(problem, configs: list[dict]) -> np.ndarray:
@@ -144,12 +148,15 @@ def history_figure(runs: pd.DataFrame, styles: Mapping[str, Style], *, title: st
     return fig
 
 
-def contour_figure(run: pd.DataFrame, x_param: str, y_param: str, *, problem=None, style: Style | None = None, title: str = ""):
+def contour_figure(run: pd.DataFrame, x_param: str, y_param: str, *, problem=None, exact: bool = False,
+                   style: Style | None = None, title: str = ""):
     """Objective over two parameters with the run's sampled points on top.
 
-    With ``problem`` (a rebuilt two-parameter synthetic problem) the true function is
-    evaluated on a 60 x 60 grid; otherwise the observed values are linearly interpolated
-    (a Delaunay triangulation, nothing outside the sampled hull).
+    With ``exact`` (``problem`` is a rebuilt two-parameter synthetic problem that reproduces
+    the stored values) the true function is evaluated on a 60 x 60 grid, on a log10 scale of
+    ``f - min f`` when it spans decades; otherwise the observed values are linearly
+    interpolated (a Delaunay triangulation, nothing outside the sampled hull). The space of
+    ``problem`` (when given) sets log axes.
 
     Parameters
     ----------
@@ -164,14 +171,16 @@ def contour_figure(run: pd.DataFrame, x_param: str, y_param: str, *, problem=Non
     fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 2.6))
     pts = run[run["value"].notna()]
     xs, ys = pts[f"param_{x_param}"].astype(float), pts[f"param_{y_param}"].astype(float)
-    drawn = None
+    drawn, label = None, "objective (interpolated)"
     space = getattr(problem, "space", None)
-    if space is not None and sorted(space.names) == sorted([x_param, y_param]):
+    if exact and space is not None and sorted(space.names) == sorted([x_param, y_param]):
         drawn = _true_contour(ax, problem, x_param, y_param)
+        label = "log10(f - min f), true" if getattr(drawn, "log_levels", False) else "objective (true)"
     if drawn is None and len(pts) >= 4:
         drawn = _interpolated_contour(ax, xs.to_numpy(), ys.to_numpy(), pts["value"].to_numpy(float))
+        label = "objective (interpolated)"
     if drawn is not None:
-        fig.colorbar(drawn, ax=ax, label="objective" + (" (true)" if problem is not None and space is not None else ""))
+        fig.colorbar(drawn, ax=ax, label=label)
     color = style.color if style else "white"
     ax.scatter(xs, ys, s=7, c=color, marker=style.marker if style else "o", edgecolors="black", linewidths=0.3, zorder=3)
     best = pts.loc[pts["value"].idxmin()] if len(pts) else None
@@ -228,7 +237,9 @@ def _interpolated_contour(ax, x, y, z):
 def parallel_coordinates_figure(trials: pd.DataFrame, *, space=None, title: str = "", max_lines: int = 300):
     """One line per trial across the parameter axes (scaled to [0, 1]), coloured by objective.
 
-    The best trials are drawn last (on top) in the brightest colour.
+    Parameters are scaled through ``space`` (log parameters on their log scale) when known,
+    else min-max from the data. The best trials are drawn last (on top) in the brightest
+    colour; the colour scale is logarithmic in ``value - min`` when values span decades.
     """
     paper_style()
     cols = param_columns(trials)
@@ -236,23 +247,32 @@ def parallel_coordinates_figure(trials: pd.DataFrame, *, space=None, title: str 
     if len(ok) > max_lines:
         ok = ok.sample(max_lines, random_state=0)
     enc = _encoded(ok, cols, space)
-    order = np.argsort(-ok["value"].to_numpy(float))  # worst first
+    order = np.argsort(-ok["value"].to_numpy(float), kind="stable")  # worst first, best on top
     v = ok["value"].to_numpy(float)[order]
-    rank = np.linspace(0, 1, len(v)) if len(v) > 1 else np.ones(1)
+    import matplotlib.colors as mcolors
+
+    lo, hi = (float(np.min(v)), float(np.max(v))) if v.size else (0.0, 1.0)
+    if wants_log(v - lo) and hi > lo:
+        shift = lo - 1e-3 * (hi - lo)  # colour on a log scale of value - min
+        norm = mcolors.LogNorm(vmin=lo - shift, vmax=hi - shift)
+        colour_of = lambda x: cmap(norm(x - shift))  # noqa: E731
+    else:
+        norm = mcolors.Normalize(vmin=lo, vmax=hi if hi > lo else lo + 1)
+        colour_of = lambda x: cmap(norm(x))  # noqa: E731
     width = min(DOUBLE_COLUMN, max(SINGLE_COLUMN, 0.45 * len(cols) + 1.4))
     fig, ax = plt.subplots(figsize=(width, 2.3))
-    cmap = plt.get_cmap("viridis")
+    cmap = plt.get_cmap("viridis_r")  # low (good) values bright
     data = enc.to_numpy(float)[order]
-    for row, r in zip(data, rank):
-        ax.plot(range(len(cols)), row, color=cmap(r), linewidth=0.6, alpha=0.6)
+    for row, value in zip(data, v):
+        ax.plot(range(len(cols)), row, color=colour_of(value), linewidth=0.6, alpha=0.6)
     ax.set_xticks(range(len(cols)), [c[len("param_") :] for c in cols], rotation=45, ha="right")
     ax.set_ylim(-0.03, 1.03)
     ax.set_ylabel("scaled value")
     ax.set_title(title)
     for i in range(len(cols)):
         ax.axvline(i, color="0.5", linewidth=0.5)
-    sm = plt.cm.ScalarMappable(cmap="viridis_r", norm=plt.Normalize(np.nanmin(v) if v.size else 0, np.nanmax(v) if v.size else 1))
-    fig.colorbar(sm, ax=ax, label="objective (rank-coloured)")
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=norm)
+    fig.colorbar(sm, ax=ax, label="objective" if isinstance(norm, mcolors.Normalize) and not isinstance(norm, mcolors.LogNorm) else "objective - min (log colour)")
     fig.tight_layout()
     return fig
 

@@ -1,0 +1,190 @@
+"""Tests of harness.report: a real (tiny) suite is run, stored, loaded and reported.
+
+The suite runs with the serial executor on two synthetic problems, so the whole module
+takes a few seconds of CPU plus the figures.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness.report import aggregate
+from harness.report.cd_diagram import cliques_from_cd
+from harness.report.html import external_references
+from harness.report.palette import MARKERS, OKABE_ITO, strategy_styles
+
+SUITE = """
+name = "report-test"
+seed = 7
+seeds = 3
+budget = { evaluations = 15 }
+problems = ["branin", "sphere-3d"]
+strategies = ["random", "cmaes"]
+executor = { kind = "serial" }
+"""
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory) -> Path:
+    """A results directory written by the harness itself, with its report."""
+    from harness.benchmark import run_suite
+    from harness.report import build_report
+
+    root = tmp_path_factory.mktemp("report")
+    suite = root / "suite.toml"
+    suite.write_text(SUITE)
+    run_suite(suite, results=root / "results", report=False, progress=False)
+    html = build_report(root / "results", max_run_views=1)
+    assert html == root / "results" / "report" / "report.html"
+    return html.parent
+
+
+# -- palette -----------------------------------------------------------------------------------
+def test_styles_depend_only_on_the_set_of_names():
+    a = strategy_styles(["tpe", "random", "bayesian"])
+    b = strategy_styles(["random", "bayesian", "tpe", "random"])
+    assert a == b
+    assert list(a) == ["bayesian", "random", "tpe"]
+    assert all(s.color in OKABE_ITO for s in a.values())
+    assert len({s.color for s in a.values()}) == 3 and len({s.marker for s in a.values()}) == 3
+
+
+def test_more_strategies_than_colours_still_differ():
+    styles = strategy_styles([f"s{i:02d}" for i in range(len(OKABE_ITO) + 3)])
+    looks = {(s.color, s.marker, s.linestyle) for s in styles.values()}
+    assert len(looks) == len(styles)
+    assert all(s.marker in MARKERS for s in styles.values())
+
+
+# -- aggregates (checked against a direct brute-force computation) -----------------------------
+def _random_incumbents(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for run in range(7):
+        n = int(rng.integers(3, 12))  # runs of different lengths
+        values = rng.random(n) * 10
+        costs = np.cumsum(rng.uniform(0.1, 1.0, n))
+        for t in range(n):
+            rows.append({"problem": "p", "strategy": "s" if run % 2 else "t", "run_id": f"r{run}", "repetition": run,
+                         "trial": t, "evals": t + 1, "cum_cost": costs[t], "regret": values[: t + 1].min()})
+    return pd.DataFrame(rows)
+
+
+def test_resample_reads_the_last_incumbent_at_or_before_each_point():
+    inc = _random_incumbents()
+    grid = np.array([0.05, 0.5, 1.0, 2.7, 5.0, 100.0])
+    got = aggregate.resample(inc, "cum_cost", grid, "regret").set_index(["run_id", "cum_cost"])["regret"]
+    for run_id, run in inc.groupby("run_id"):
+        for point in grid:
+            before = run[run["cum_cost"] <= point]
+            expected = before["regret"].iloc[-1] if len(before) else np.nan
+            assert got[(run_id, point)] == pytest.approx(expected, nan_ok=True)
+
+
+def test_convergence_curves_are_medians_and_quartiles_over_runs():
+    inc = _random_incumbents(1)
+    curves = aggregate.convergence_curves(inc, "evals", "regret")
+    row = curves[(curves["strategy"] == "s") & (curves["x"] == 3)].iloc[0]
+    at3 = [run[run["evals"] <= 3]["regret"].iloc[-1] for _, run in inc[inc["strategy"] == "s"].groupby("run_id")]
+    assert row["median"] == pytest.approx(np.median(at3))
+    assert row["q25"] == pytest.approx(np.quantile(at3, 0.25))
+    assert row["q75"] == pytest.approx(np.quantile(at3, 0.75))
+    assert row["n_runs"] == len(at3)
+
+
+def test_log_axis_only_when_values_span_decades():
+    assert aggregate.wants_log([0.001, 1, 10])
+    assert not aggregate.wants_log([1, 2, 50])
+    assert not aggregate.wants_log([-1, 1000])
+
+
+def test_cliques_agree_with_the_analysis_implementation():
+    from harness.analysis.statistics import cd_cliques
+
+    ranks = {"a": 1.0, "b": 1.5, "c": 2.9, "d": 3.2, "e": 4.4}
+    mine = cliques_from_cd(ranks, 1.0)
+    assert mine == [["a", "b"], ["c", "d"]]
+    assert mine == cd_cliques(pd.Series(ranks), 1.0)
+
+
+# -- per-run views ---------------------------------------------------------------------------------
+def test_importance_is_seeded_and_finds_the_parameter_that_matters():
+    from harness.report.run_views import importance
+
+    rng = np.random.default_rng(3)
+    x = rng.random((300, 3))
+    trials = pd.DataFrame({"param_a": x[:, 0], "param_b": x[:, 1], "param_c": x[:, 2],
+                           "value": (x[:, 1] - 0.3) ** 2 + 0.01 * x[:, 0]})
+    first, second = importance(trials), importance(trials)
+    pd.testing.assert_frame_equal(first, second)
+    assert first["parameter"].iloc[0] == "b"
+    assert first["importance"].sum() == pytest.approx(1.0)
+
+
+# -- the report of a stored suite --------------------------------------------------------------------
+def test_report_writes_every_output(report_dir: Path):
+    figures = {p.stem for p in (report_dir / "figures").glob("*.png")}
+    expected = {"convergence_evals", "final_regret", "rank_over_budget", "cd_diagram", "runtime_ecdf", "score_heatmap",
+                "history_branin", "contour_branin", "parallel_branin", "importance_branin"}
+    assert expected <= figures
+    assert figures == {p.stem for p in (report_dir / "figures").glob("*.pdf")}
+    tex = {p.stem for p in (report_dir / "tables").glob("*.tex")}
+    csv = {p.stem for p in (report_dir / "tables").glob("*.csv")}
+    assert tex and tex == csv
+    assert any((report_dir / "export" / "coco").rglob("*.dat"))
+    assert any((report_dir / "export" / "iohprofiler").rglob("*.dat"))
+
+
+def test_report_html_is_self_contained(report_dir: Path):
+    page = (report_dir / "report.html").read_text()
+    assert external_references(page) == []
+    sources = re.findall(r"<img[^>]*\ssrc=\"([^\"]*)\"", page)
+    assert len(sources) == len(list((report_dir / "figures").glob("*.png")))
+    for src in sources:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG\r\n\x1a\n")
+    assert "<script" not in page and "<link" not in page
+
+
+def test_report_states_suite_environment_summary_and_formula(report_dir: Path):
+    md = (report_dir / "report.md").read_text()
+    env = json.loads((report_dir.parent / "environment.json").read_text())
+    for section in ("## Summary", "## Suite", "## Environment", "## Tables", "## Figures", "## Method"):
+        assert section in md
+    assert 'name = "report-test"' in md  # the suite file as given
+    assert env["packages"]["numpy"] in md and env["git"]["commit"] in md
+    assert "score = 1 - r / r0" in md
+    summary = md.split("## Summary", 1)[1].split("##", 1)[0]
+    assert summary.count("\n- ") >= 2
+    for link in re.findall(r"\]\(([^)]+)\)", md):
+        assert (report_dir / link).exists(), link
+
+
+def test_contour_uses_the_true_function_of_a_synthetic_problem(report_dir: Path):
+    import harness
+    from harness.report.run_views import recreate_problem
+
+    df = harness.load(report_dir.parent)
+    run = df[df["problem"] == "branin"]
+    run = run[run["run_id"] == run["run_id"].iloc[0]]
+    problem, exact = recreate_problem(run)
+    assert exact and sorted(problem.space.names) == ["x0", "x1"]
+    md = (report_dir / "report.md").read_text()
+    assert "(true objective on a grid)" in md
+
+
+def test_report_renders_in_headless_chromium(report_dir: Path):
+    from harness.report.browser import check_in_chromium, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("Chromium is not installed (apt-get update && apt-get install -y chromium)")
+    check = check_in_chromium(report_dir / "report.html")
+    assert check.ok, check
+    assert check.images == len(list((report_dir / "figures").glob("*.png")))
