@@ -129,3 +129,27 @@ def test_win_tie_loss_counts_both_orders():
     wtl = st.win_tie_loss(pairwise).set_index(["strategy", "opponent"])
     assert tuple(wtl.loc[("x", "y"), ["wins", "ties", "losses"]]) == (1, 1, 0)
     assert tuple(wtl.loc[("y", "x"), ["wins", "ties", "losses"]]) == (0, 1, 1)
+
+
+def test_vectorised_signed_rank_matches_scipy_column_by_column():
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        n, m = rng.integers(3, 70), rng.integers(1, 6)
+        d = np.where(rng.random((n, m)) < 0.5, rng.integers(-3, 4, size=(n, m)),
+                     rng.normal(size=(n, m))).astype(float)
+        d[:, 0] = 0.0 if rng.random() < 0.3 else d[:, 0]
+        expected = [stats.wilcoxon(d[:, j]).pvalue if np.any(d[:, j] != 0) else 1.0
+                    for j in range(m)]
+        np.testing.assert_allclose(st.wilcoxon_pvalues(d), expected, rtol=1e-10)
+
+
+def test_grouped_bootstrap_brackets_median_and_mean():
+    rng = np.random.default_rng(8)
+    fin = pd.DataFrame({"problem": np.repeat(["p", "q"], 40), "level": 1.0,
+                        "strategy": "s", "regret": rng.lognormal(size=80)})
+    table = st.grouped_bootstrap(fin, n_boot=500).set_index("problem")
+    for problem, group in fin.groupby("problem"):
+        row = table.loc[problem]
+        assert row["median"] == np.median(group["regret"]) and row["n"] == 40
+        assert row["median_low"] <= row["median"] <= row["median_high"]
+        assert row["mean_low"] <= row["mean"] <= row["mean_high"]

@@ -226,7 +226,8 @@ def average_runtime(rt: pd.DataFrame, n_boot: int = 1000, level: float = 0.95,
             draws = rng.integers(0, n_group, size=(n_boot, n_group))
             counts = np.bincount((draws + n_group * np.arange(n_boot)[:, None]).ravel(),
                                  minlength=n_boot * n_group).reshape(n_boot, n_group)
-            boot = (counts @ effort) / (counts @ solved.astype(float))  # (n_boot, targets)
+            sums = counts.astype(float) @ np.hstack([effort, solved])  # one BLAS call
+            boot = sums[:, :n_targets] / sums[:, n_targets:]  # (n_boot, targets)
         boot = np.where(np.isnan(boot), np.inf, boot)
         art = np.where(np.isnan(art), np.inf, art)
         boot.sort(axis=0)

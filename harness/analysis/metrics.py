@@ -77,15 +77,17 @@ def dimensions(df: pd.DataFrame) -> pd.Series:
     Series
         Integer dimension indexed by problem.
     """
+    code, names = _codes(df["problem"])
+    index = pd.Index(names, name="problem")
     if "dimension" in df.columns:
-        return df.groupby("problem", sort=True)["dimension"].max().astype(int)
+        out = pd.Series(df["dimension"].to_numpy()).groupby(code).max()
+        return pd.Series(out.reindex(range(len(names))).to_numpy(), index=index).astype(int)
     params = [c for c in df.columns if c.startswith("param_")]
-    if not params:
-        return pd.Series(0, index=pd.Index(sorted(df["problem"].unique()), name="problem"))
-    present = df[params].notna().groupby(df["problem"].to_numpy(), sort=True).any()
-    out = present.sum(axis=1).astype(int)
-    out.index.name = "problem"
-    return out
+    counts = np.zeros(len(names), dtype=int)
+    for column in params:
+        present = df[column].notna().to_numpy()
+        counts += np.bincount(code[present], minlength=len(names)) > 0
+    return pd.Series(counts, index=index).sort_index()
 
 
 def references(df: pd.DataFrame) -> pd.DataFrame:
@@ -108,20 +110,21 @@ def references(df: pd.DataFrame) -> pd.DataFrame:
         ``test_reference``.
     """
     ok = _ok_mask(df)
+    code, names = _codes(df["problem"])
     frame = pd.DataFrame({
-        "problem": df["problem"].to_numpy(),
+        "problem": code,
         "optimum": _float(df, "optimum"),
         "pinned": _float(df, "reference"),
         "observed": np.where(ok, _true_values(df), np.nan),
         "test": np.where(ok, _float(df, "test_value"), np.nan),
     })
-    g = frame.groupby("problem", sort=True)
+    g = frame.groupby("problem", sort=True).min()
     out = pd.DataFrame({
-        "optimum": g["optimum"].min(),
-        "pinned": g["pinned"].min(),
-        "best_observed": g["observed"].min(),
-        "test_reference": g["test"].min(),
-    })
+        "optimum": g["optimum"].to_numpy(),
+        "pinned": g["pinned"].to_numpy(),
+        "best_observed": g["observed"].to_numpy(),
+        "test_reference": g["test"].to_numpy(),
+    }, index=pd.Index(names[g.index.to_numpy()], name="problem")).sort_index()
     has_opt = np.isfinite(out["optimum"].to_numpy())
     has_pin = np.isfinite(out["pinned"].to_numpy())
     out["reference"] = np.where(has_opt, out["optimum"],
