@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import pickle
 
@@ -51,7 +52,9 @@ def test_task_contract(name):
     for level in levels:
         result = task.evaluate(config, level, 7)
         assert isinstance(result, Evaluation)
+        assert type(result.value) is float and type(result.test_value) is float
         assert math.isfinite(result.value) and math.isfinite(result.test_value)
+        json.dumps(result.info)  # the store keeps info as JSON
         assert 0 < result.cost <= 1 + 1e-12
         costs.append(result.cost)
         # Same seed, same task -> the same numbers (the data split is fixed per instance).
@@ -193,6 +196,7 @@ def test_hypergradient_matches_finite_differences(metric):
     task = problems.create("ridge-hypergrad-diabetes", metric=metric)
     assert task.has_gradient and "hypergradient" in task.tags
     configs = task.space.sample(np.random.default_rng(3), 3)
+    assert type(task.evaluate(configs[0]).value) is float
     gradients = task.gradient(configs)
     assert gradients.shape == (3, len(task.space))
     h = 1e-5

@@ -79,7 +79,7 @@ class RidgeHypergradTask(CVTask):
         return Space([Float(name, LOW, HIGH, log=True) for name in names])
 
     def _fold_system(self, X, y, V, t, T) -> dict:
-        scale = (lambda target: 1.0) if self.metric.name == "mse" else (lambda target: 1.0 / np.var(target))
+        scale = (lambda target: 1.0) if self.metric.name == "mse" else (lambda target: 1.0 / float(np.var(target)))
         ybar = float(np.mean(y))
         return {
             "A": X.T @ X, "b": X.T @ (y - ybar), "ybar": ybar,
@@ -105,7 +105,7 @@ class RidgeHypergradTask(CVTask):
                 adjoint = cho_solve(factor, grad_w)
                 grad += np.bincount(self.groups, weights=-adjoint * w, minlength=len(lambdas))
         k = len(self._systems)
-        return sum(values) / k, sum(tests) / k, values, grad / k
+        return float(sum(values) / k), float(sum(tests) / k), values, grad / k
 
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None, seed: int = 0) -> Evaluation:
         """Mean validation loss over the folds (closed form; ``fidelity`` and ``seed`` unused)."""
