@@ -193,3 +193,28 @@ def test_refusals_at_validation_time():
             strategies.factory(name).check_compatible(problems.create("branin").space, None)
     with pytest.raises(StrategyError, match="unknown Optuna sampler"):
         strategies.factory("optuna")(float_parent, 0, Budget(5), sampler="nope")
+
+
+def test_hyperopt_translation_gives_integers_the_harness_cell_masses():
+    # Ints become quantised (log-)uniforms over the harness's cells [low - 0.5, high + 0.5]:
+    # each integer k gets mass proportional to its cell's width (in log space when log=True).
+    # Checked against those masses, computed here by hand, with scipy's chi-square test.
+    from scipy.stats import chisquare
+
+    space = Space([Int("k", 1, 5), Int("m", 1, 8, log=True), Categorical("c", ["a", True, 2])])
+    configs = [s.config for s in strategies.factory("hyperopt-random")(space, 0, Budget(1500)).ask(1500)]
+    log_widths = [math.log(k + 0.5) - math.log(k - 0.5) for k in range(1, 9)]
+    expected = {"k": (range(1, 6), [1 / 5] * 5), "m": (range(1, 9), [w / sum(log_widths) for w in log_widths]),
+                "c": (["a", True, 2], [1 / 3] * 3)}
+    for name, (values, probs) in expected.items():
+        counts = [sum(1 for c in configs if type(c[name]) is type(v) and c[name] == v) for v in values]
+        assert sum(counts) == len(configs)
+        assert chisquare(counts, [p * len(configs) for p in probs]).pvalue > 1e-3, (name, counts)
+
+
+def test_ray_adapters_start_no_ray_runtime():
+    import ray
+
+    _run("ray-hyperband", ConditionalMF(), Budget(10), seed=0, searcher="hyperopt", max_pending_trials=5)
+    _run("ray-asha", ConditionalMF(), Budget(10), seed=0)
+    assert not ray.is_initialized()
