@@ -24,15 +24,27 @@ __all__ = ["ExecutorError", "execute_run", "SerialExecutor", "RayExecutor", "mak
 RUN_RETRIES = 2
 
 
+_BLAS_LIMITED = False
+
+
+def _single_threaded_blas() -> None:
+    """Limit BLAS/OpenMP pools to one thread, once per process (inspecting them costs ms)."""
+    global _BLAS_LIMITED
+    if not _BLAS_LIMITED:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+        _BLAS_LIMITED = True
+
+
 def execute_run(spec: Mapping[str, Any]) -> RunResult:
     """Build the problem and strategy of ``spec``, drive the run, and package the result.
 
     BLAS thread pools are limited to one thread so that results are bit-identical whether
     a run executes in the driver or in a Ray worker.
     """
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1), warnings.catch_warnings():
+    _single_threaded_blas()
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         problem = problems.create(spec["problem_name"], instance=spec["instance"], **spec["problem_params"])
         budget = Budget(**spec["budget"])

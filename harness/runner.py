@@ -153,7 +153,7 @@ class _Loop:
         if fid is not None:
             if self.fidelity_high is None:
                 raise _StrategyFault(f"strategy '{name}' asked for fidelity {fid!r} on a problem without one")
-            if not (isinstance(fid, Real) and self.fidelity_low <= fid <= self.fidelity_high):
+            if not (type(fid) in (int, float) or isinstance(fid, Real)) or not self.fidelity_low <= fid <= self.fidelity_high:
                 raise _StrategyFault(
                     f"strategy '{name}' asked for fidelity {fid!r}, outside "
                     f"[{self.fidelity_low:g}, {self.fidelity_high:g}]"
@@ -321,12 +321,11 @@ def drive(
             except Exception as exc:  # noqa: BLE001
                 outcome.status, outcome.error = "failed", f"strategy '{label}' tell raised {_describe_exception(exc)}"
                 break
-            tell_seconds = time.perf_counter() - t1
-            share = (ask_seconds + tell_seconds) / len(trials)
-            for k in range(len(loop.trials) - len(trials), len(loop.trials)):
-                t = loop.trials[k]
-                loop.trials[k] = Trial(t.index, t.config, t.fidelity, t.value, t.test_value, t.cost,
-                                       t.eval_seconds, share, t.status, t.error, t.info, t.tag, t.gradient)
+            share = (ask_seconds + time.perf_counter() - t1) / len(trials)
+            for trial in trials:
+                # The tell's duration is only known after the strategy saw the trials; the
+                # runner, their only creator, fills it in before they leave the run.
+                object.__setattr__(trial, "strategy_seconds", share)
     outcome.seconds = time.perf_counter() - started
     return outcome
 

@@ -321,6 +321,12 @@ class Space:
         if not params:
             raise SpaceError("A space needs at least one parameter.")
         object.__setattr__(self, "_by_name", by_name)
+        # Plain float boxes are validated by a tight loop: the check runs on every trial and
+        # must not dominate cheap objectives.
+        boxes = None
+        if all(isinstance(p, Float) and p.condition is None for p in params):
+            boxes = tuple((p.name, p.low, p.high) for p in params)
+        object.__setattr__(self, "_float_boxes", boxes)
 
     # -- basic queries ---------------------------------------------------------------------
     def __len__(self) -> int:
@@ -368,6 +374,17 @@ class Space:
     # -- validation ------------------------------------------------------------------------
     def validate(self, config: Mapping[str, Any]) -> None:
         """Raise :class:`SpaceError` naming the first problem with ``config``."""
+        boxes = self._float_boxes
+        if boxes is not None and type(config) is dict and len(config) == len(boxes):
+            try:
+                for name, low, high in boxes:
+                    value = config[name]
+                    if type(value) is not float or not low <= value <= high:
+                        break
+                else:
+                    return
+            except KeyError:
+                pass  # the slow path below names the problem
         if not isinstance(config, Mapping):
             raise SpaceError(f"A config must be a mapping of parameter names to values. Got {config!r}.")
         for name in config:

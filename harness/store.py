@@ -92,7 +92,7 @@ def trials_table(record: Mapping[str, Any], problem: Problem | None, outcome: Ru
     for key in RUN_COLUMNS:
         columns[key] = [record[key]] * n
     columns["trial"] = pa.array([t.index for t in trials], pa.int64())
-    columns["config"] = pa.array([json.dumps(c) for c in configs], pa.string())
+    columns["config"] = pa.array([config_json(c) for c in configs], pa.string())
     for param in () if problem is None else problem.space.params:
         values = [c.get(param.name) for c in configs]
         if param.kind == "float":
@@ -124,6 +124,16 @@ def trials_table(record: Mapping[str, Any], problem: Problem | None, outcome: Ru
     for key in RUN_COLUMNS:
         columns[key] = pa.array(columns[key], schema_types.get(key, pa.string()))
     return pa.table(columns)
+
+
+def config_json(config: Mapping[str, Any]) -> str:
+    """A config as JSON text; all-float configs take a fast path (``repr`` round-trips floats)."""
+    try:
+        if all(type(v) is float and v == v and v not in (math.inf, -math.inf) for v in config.values()):
+            return "{" + ", ".join(f"{json.dumps(k)}: {v!r}" for k, v in config.items()) + "}"
+    except TypeError:
+        pass
+    return json.dumps(config)
 
 
 class Store:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis.metrics import (_check_by, _codes, _run_starts, _take,
-                                      first_regret_median)
+                                      first_regret_median, spend_axis)
 
 N_TARGETS = 51
 TARGET_EXPONENT_HIGH = 0.0
@@ -68,7 +68,7 @@ def targets(inc: pd.DataFrame, n_targets: int = N_TARGETS,
 
 
 def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
-             by: str = "evals") -> pd.DataFrame:
+             by: str = "auto") -> pd.DataFrame:
     """Runtime of every run to every target of its problem.
 
     Parameters
@@ -77,8 +77,9 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
         Output of :func:`harness.analysis.metrics.incumbents` (runs contiguous, in trial order).
     targets_frame : DataFrame, optional
         Output of :func:`targets` (computed when omitted).
-    by : {"evals", "cost"}
-        Count runtime in evaluations or in cumulative cost.
+    by : {"auto", "evals", "cost"}
+        Count runtime in evaluations, in cumulative cost, or (``"auto"``) in the unit of each
+        run's budget (:func:`harness.analysis.metrics.spend_axis`).
 
     Returns
     -------
@@ -94,7 +95,7 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
     starts = _run_starts(run)
     n = len(inc)
     ends = np.r_[starts[1:], n] - 1
-    x = inc["evals" if by == "evals" else "cum_cost"].to_numpy(dtype=float)
+    x = spend_axis(inc, by)
     regret = inc["regret"].to_numpy(dtype=float)
     # Best regret so far: the first hit of a target is the same for the incumbent's regret
     # and its running minimum, and the minimum is monotone (noisy incumbents need not be).

@@ -281,37 +281,76 @@ def _as_incumbents(df: pd.DataFrame) -> pd.DataFrame:
     return df if "incumbent_true" in df.columns else incumbents(df)
 
 
-def problem_budgets(inc: pd.DataFrame, by: str = "evals") -> pd.Series:
+def spend_axis(inc: pd.DataFrame, by: str = "auto") -> np.ndarray:
+    """Spend after each trial on the ``by`` axis, shape ``(n,)``.
+
+    ``"evals"``: evaluations so far; ``"cost"``: cumulative fidelity-weighted cost (in
+    full-fidelity evaluations); ``"auto"``: each run on the axis its budget is counted in
+    (cost for cost budgets, so multi-fidelity and full-fidelity strategies are compared at
+    equal spend; evaluations otherwise).
+    """
+    _check_by(by)
+    evals = inc["evals"].to_numpy(dtype=float)
+    if by == "evals":
+        return evals
+    cost = inc["cum_cost"].to_numpy(dtype=float)
+    if by == "cost":
+        return cost
+    return np.where(_is_cost_budget(inc), cost, evals)
+
+
+def _is_cost_budget(inc: pd.DataFrame) -> np.ndarray:
+    if "budget_kind" not in inc.columns:
+        return np.zeros(len(inc), dtype=bool)
+    return (inc["budget_kind"] == "cost").to_numpy(dtype=bool, na_value=False)
+
+
+def problem_budgets(inc: pd.DataFrame, by: str = "auto") -> pd.Series:
     """Budget of each problem on the ``by`` axis: the largest run budget of that kind.
 
-    A run's stated budget counts when its kind matches (``evaluations`` for ``by="evals"``,
-    ``cost`` for ``by="cost"``); otherwise the largest spend observed in any run is used.
+    A run's stated budget counts when its kind matches the axis (``evaluations`` for
+    ``by="evals"``, ``cost`` for ``by="cost"``, either for ``by="auto"``); otherwise the
+    largest spend observed in any run is used.
 
     Parameters
     ----------
     inc : DataFrame
         Output of :func:`incumbents`.
-    by : {"evals", "cost"}
-        Axis of the budget.
+    by : {"auto", "evals", "cost"}
+        Axis of the budget (see :func:`spend_axis`).
 
     Returns
     -------
     Series
         Budget indexed by problem.
     """
-    _check_by(by)
-    kind = "evaluations" if by == "evals" else "cost"
-    axis = "evals" if by == "evals" else "cum_cost"
-    stated = inc["run_budget"].where(inc["budget_kind"].astype(str) == kind)
-    g = inc.assign(_stated=stated).groupby("problem", sort=True)
-    out = g["_stated"].max().fillna(g[axis].max())
+    cost_kind = _is_cost_budget(inc)
+    matches = {"evals": ~cost_kind, "cost": cost_kind, "auto": np.ones(len(inc), bool)}[by]
+    stated = np.where(matches, inc["run_budget"].to_numpy(dtype=float), np.nan)
+    frame = pd.DataFrame({"stated": stated, "spent": spend_axis(inc, by)})
+    g = frame.groupby(np.asarray(inc["problem"], dtype=object), sort=True)
+    out = g["stated"].max().fillna(g["spent"].max())
     out.name = "budget"
+    out.index.name = "problem"
+    return out
+
+
+def budget_units(inc: pd.DataFrame, by: str = "auto") -> pd.Series:
+    """Unit of each problem's budget on the ``by`` axis: ``"evaluations"`` or ``"cost"``."""
+    _check_by(by)
+    if by != "auto":
+        unit = "evaluations" if by == "evals" else "cost"
+        return pd.Series(unit, index=pd.Index(sorted(inc["problem"].unique()), name="problem"))
+    kinds = pd.Series(_is_cost_budget(inc)).groupby(np.asarray(inc["problem"], dtype=object),
+                                                     sort=True).any()
+    out = pd.Series(np.where(kinds.to_numpy(), "cost", "evaluations"), index=kinds.index)
+    out.index.name = "problem"
     return out
 
 
 def _check_by(by: str) -> None:
-    if by not in ("evals", "cost"):
-        raise ValueError(f"The 'by' argument must be 'evals' or 'cost'. Got {by!r}.")
+    if by not in ("auto", "evals", "cost"):
+        raise ValueError(f"The 'by' argument must be 'auto', 'evals' or 'cost'. Got {by!r}.")
 
 
 def first_regret_median(inc: pd.DataFrame) -> pd.Series:
@@ -329,7 +368,7 @@ def first_regret_median(inc: pd.DataFrame) -> pd.Series:
     return first.groupby("problem", sort=True)["regret"].median()
 
 
-def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "evals", *,
+def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "auto", *,
           fractions: Sequence[float] = DEFAULT_BUDGET_FRACTIONS,
           baseline: str | None = "random") -> pd.DataFrame:
     """Fixed-budget results: each run's incumbent at each budget, with regret, score and AUC.
@@ -348,8 +387,9 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "e
     budgets : sequence of float, optional
         Absolute budgets (evaluations or cost, see ``by``), the same for every problem. When
         omitted, ``fractions`` of each problem's budget (:func:`problem_budgets`) are used.
-    by : {"evals", "cost"}
-        Whether budgets count evaluations or cumulative cost.
+    by : {"auto", "evals", "cost"}
+        Whether budgets count evaluations, cumulative cost, or (``"auto"``) each problem in
+        the unit of its runs' budgets (see :func:`spend_axis`).
     fractions : sequence of float
         Budget fractions used when ``budgets`` is omitted.
     baseline : str or None
@@ -360,8 +400,9 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "e
     -------
     DataFrame
         One row per run x budget: ``problem, dimension, strategy, run_id, repetition, by,
-        level`` (the budget's identifier across problems: the fraction, or the absolute budget
-        when ``budgets`` is given), ``budget, budget_fraction, spent, value, value_true,
+        unit`` (``evaluations`` or ``cost``), ``level`` (the budget's identifier across
+        problems: the fraction, or the absolute budget when ``budgets`` is given), ``budget,
+        budget_fraction, spent, value, value_true,
         regret, log10_regret, test_value, test_regret, score, auc_regret, auc_log10_regret``.
     """
     _check_by(by)
@@ -370,14 +411,14 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "e
     starts = _run_starts(run)
     n_rows = len(inc)
     ends = np.r_[starts[1:], n_rows] - 1
-    x = inc["evals" if by == "evals" else "cum_cost"].to_numpy(dtype=float)
-    spend = np.ones(n_rows) if by == "evals" else np.diff(np.r_[0.0, x])
-    if by == "cost":
-        spend[starts] = x[starts]
+    x = spend_axis(inc, by)
+    spend = np.diff(np.r_[0.0, x])
+    spend[starts] = x[starts]
 
     problem_code, problem_names = _codes(inc["problem"])
     problem_budget = problem_budgets(inc, by).reindex(problem_names).to_numpy(dtype=float)
     run_problem_budget = problem_budget[problem_code[starts]]
+    run_units = budget_units(inc, by).reindex(problem_names).to_numpy()[problem_code[starts]]
 
     regret = inc["regret"].to_numpy(dtype=float)
     log_regret = inc["log10_regret"].to_numpy(dtype=float)
@@ -425,6 +466,7 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "e
 
         piece = pd.DataFrame(run_rows)
         piece["by"] = by
+        piece["unit"] = run_units
         piece["level"] = level
         piece["budget"] = budget
         with np.errstate(invalid="ignore", divide="ignore"):

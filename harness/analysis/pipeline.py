@@ -172,7 +172,7 @@ def _uses_cost(df: pd.DataFrame) -> bool:
 
 
 def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
-            baseline: str | None = "random", *, by: str = "evals",
+            baseline: str | None = "random", *, by: str = "auto",
             fractions: Sequence[float] = metrics.DEFAULT_BUDGET_FRACTIONS,
             alpha: float = 0.05, n_boot: int = 1000, seed: int = 0) -> Analysis:
     """Compute every metric, test and summary of a report from stored trials.
@@ -187,9 +187,10 @@ def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
     baseline : str or None
         Strategy label (or registry name) that is the zero of the normalised score and the
         reference of significance marks; None or absent -> the documented fallback.
-    by : {"evals", "cost"}
-        Axis of the fixed-budget and fixed-target views (a cost view is added to
-        ``final_cost`` anyway when the suite uses cost budgets or fidelities).
+    by : {"auto", "evals", "cost"}
+        Axis of the fixed-budget and fixed-target views: ``"auto"`` counts each problem in
+        the unit of its runs' budgets (cost for cost budgets, else evaluations); a pure cost
+        view is added as ``final_cost`` when the suite uses cost budgets or fidelities.
     fractions : sequence of float
         Budget fractions when ``budgets`` is omitted.
     alpha : float
@@ -213,29 +214,45 @@ def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
     inc = metrics.incumbents(df, refs)
     fin = metrics.final(inc, budgets, by, fractions=fractions, baseline=base)
     fin_cost = None
-    if by == "evals" and _uses_cost(df):
+    if by != "cost" and _uses_cost(df):
         fin_cost = metrics.final(inc, budgets, "cost", fractions=fractions, baseline=base)
     levels = sorted(fin["level"].unique().tolist())
+    common = st.common_strategies(fin)
+    fin_common = fin[fin["strategy"].isin(common)]
     rank_frame = st.ranks(fin)
     problem_pw = st.per_problem_pairwise(fin, alpha=alpha)
     wtl = st.win_tie_loss(problem_pw)
-    friedman_frame, cliques = _friedman_table(fin, alpha)
+    friedman_frame, cliques = _friedman_table(fin_common, alpha)
     tgt = fixed_target.targets(inc)
     rt = fixed_target.runtimes(inc, tgt, by)
     analysis = Analysis(
         references=refs, dimensions=dims, incumbents=inc, final=fin, final_cost=fin_cost,
         final_summary=_final_summary(fin, n_boot, seed), ranks=rank_frame,
         average_ranks=st.average_ranks(rank_frame), friedman=friedman_frame, cliques=cliques,
-        pairwise=_suite_pairwise(fin, problem_pw, wtl, alpha), problem_pairwise=problem_pw,
+        pairwise=_suite_pairwise(fin_common, problem_pw, wtl, alpha),
+        problem_pairwise=problem_pw,
         win_tie_loss=wtl, targets=tgt, runtimes=rt,
         ecdf=fixed_target.ecdf(rt, per_dimension=True),
         art=fixed_target.average_runtime(rt, n_boot=n_boot, seed=seed),
         baseline=base, levels=levels, headline_level=max(levels) if levels else np.nan,
         score_formula=metrics.SCORE_FORMULA, score_zero=metrics.score_zero_kind(fin, base),
         alpha=alpha,
-        notes=_notes(budgets, by, base, baseline, dims))
+        notes=_notes(budgets, by, base, baseline, dims) + _partial_notes(fin, common))
     analysis.summary = summarise(analysis)
     return analysis
+
+
+def _partial_notes(fin: pd.DataFrame, common: list[str]) -> list[str]:
+    notes = []
+    n_problems = fin["problem"].nunique()
+    for strategy, group in fin.groupby("strategy", sort=True):
+        if strategy in common:
+            continue
+        problems = sorted(group["problem"].unique())
+        notes.append(f"{strategy} ran on {len(problems)} of {n_problems} problems "
+                     f"({', '.join(problems)}); it is left out of the ranks and tests across "
+                     "problems and compared per problem only.")
+    return notes
 
 
 def _notes(budgets, by, base, asked, dims) -> list[str]:
@@ -245,7 +262,10 @@ def _notes(budgets, by, base, asked, dims) -> list[str]:
         "observed in these runs.",
         "Budget levels are " + ("absolute budgets" if budgets is not None else
                                 "fractions of each problem's budget") +
-        f", counted in {'evaluations' if by == 'evals' else 'cumulative cost'}.",
+        ", counted in " + {"evals": "evaluations", "cost": "cumulative fidelity-weighted cost",
+                           "auto": "each problem's budget unit (fidelity-weighted cost for "
+                                   "problems with cost budgets, evaluations otherwise)"}[by]
+        + ".",
         "Ranks, the Friedman test and the Nemenyi critical difference use one block per problem "
         "(the median regret over its repetitions), as in Demsar (2006); pairwise tests across "
         "problems are Wilcoxon signed-rank on those medians with Holm's correction, and the "

@@ -33,7 +33,20 @@ def _as_array(matrix) -> np.ndarray:
     return np.asarray(matrix.to_numpy() if hasattr(matrix, "to_numpy") else matrix, dtype=float)
 
 
-def ranks(fin: pd.DataFrame, metric: str = "regret", agg: str = "median") -> pd.DataFrame:
+def common_strategies(fin: pd.DataFrame) -> list[str]:
+    """Strategies that ran on every problem of ``fin`` (sorted).
+
+    Suite-level ranks and tests compare only these, since an average rank over a subset of
+    problems is not comparable with one over all of them; when no strategy ran everywhere,
+    every strategy is returned.
+    """
+    presence = fin.groupby("strategy", sort=True, observed=True)["problem"].nunique()
+    complete = presence[presence == fin["problem"].nunique()].index.tolist()
+    return [str(s) for s in complete] if complete else [str(s) for s in presence.index]
+
+
+def ranks(fin: pd.DataFrame, metric: str = "regret", agg: str = "median",
+          common_only: bool = True) -> pd.DataFrame:
     """Rank strategies on each problem at each budget level (1 = best, ties share the average).
 
     Each strategy's runs are summarised by ``agg`` of ``metric`` before ranking; a strategy
@@ -47,14 +60,19 @@ def ranks(fin: pd.DataFrame, metric: str = "regret", agg: str = "median") -> pd.
         Column to rank on (lower is better).
     agg : {"median", "mean"}
         How the repetitions of a strategy are summarised.
+    common_only : bool
+        Rank only the strategies that ran on every problem (:func:`common_strategies`), so
+        average ranks are comparable.
 
     Returns
     -------
     DataFrame
         ``problem, level, strategy, <metric>, rank``.
     """
-    summary = fin.groupby(["problem", "level", "strategy"], sort=True)[metric].agg(agg)
-    summary = summary.reset_index()
+    if common_only:
+        fin = fin[fin["strategy"].isin(common_strategies(fin))]
+    summary = fin.groupby(["problem", "level", "strategy"], sort=True, observed=True)[metric]
+    summary = summary.agg(agg).reset_index()
     filled = summary[metric].fillna(np.inf)
     summary["rank"] = filled.groupby([summary["problem"], summary["level"]]).rank(
         method="average")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from harness.analysis import statistics as st
+
 
 def format_p(p: float) -> str:
     """``p < 0.001``, ``p < 0.01`` or ``p = 0.034`` style."""
@@ -18,14 +20,17 @@ def format_p(p: float) -> str:
 
 
 def _level_name(analysis, level) -> str:
-    if analysis.notes and "fractions" in analysis.notes[1]:
+    if any("fractions" in note for note in analysis.notes[:2]):
         return "the full budget" if level == 1.0 else f"{level:g} of the budget"
     return f"a budget of {level:g}"
 
 
 def _pair_row(pairwise: pd.DataFrame, level, x: str, y: str):
+    if pairwise.empty:
+        return None
     rows = pairwise[(pairwise["level"] == level) & (
-        ((pairwise["a"] == x) & (pairwise["b"] == y)) | ((pairwise["a"] == y) & (pairwise["b"] == x)))]
+        ((pairwise["a"] == x) & (pairwise["b"] == y))
+        | ((pairwise["a"] == y) & (pairwise["b"] == x)))]
     if rows.empty:
         return None
     row = rows.iloc[0].to_dict()
@@ -34,6 +39,11 @@ def _pair_row(pairwise: pd.DataFrame, level, x: str, y: str):
         row["a12"] = 1.0 - row["a12"]
         row["wins"], row["losses"] = row.get("losses"), row.get("wins")
     return row
+
+
+def _smallest_signed_rank_p(n: int) -> float:
+    """Smallest two-sided p-value the exact signed-rank test can give with ``n`` pairs."""
+    return min(1.0, 2.0 / 2 ** n) if n > 0 else 1.0
 
 
 def summarise(analysis) -> list[str]:
@@ -53,84 +63,127 @@ def summarise(analysis) -> list[str]:
     at = fin[fin["level"] == level]
     n_problems = at["problem"].nunique()
     strategies = sorted(at["strategy"].unique())
-    inc = analysis.incumbents
     sentences = [
         f"{len(strategies)} strategies were compared on {n_problems} problems "
-        f"({at['run_id'].nunique()} runs, {len(inc)} trials); unless said otherwise the "
-        f"numbers are at {_level_name(analysis, level)}."
+        f"({at['run_id'].nunique()} runs, {len(analysis.incumbents)} trials); unless said "
+        f"otherwise the numbers are at {_level_name(analysis, level)}."
     ]
     ranks = analysis.ranks[analysis.ranks["level"] == level]
     if ranks.empty:
         return sentences
+    ranked_problems = ranks["problem"].nunique()
     avg = analysis.average_ranks
     avg = avg[avg["level"] == level].set_index("strategy")["average_rank"].sort_values()
     best = avg.index[0]
     firsts = ranks[ranks["rank"] == 1.0].groupby("strategy").size()
-    wins_first = int(firsts.get(best, 0))
     sentences.append(
         f"{best} has the best average rank ({avg.iloc[0]:.2f}) and ranks first on "
-        f"{wins_first} of {n_problems} problems" +
+        f"{int(firsts.get(best, 0))} of {ranked_problems} problems" +
         ("" if len(avg) < 2 else f"; {avg.index[-1]} ranks last on average ({avg.iloc[-1]:.2f})")
         + ".")
-
-    fr = analysis.friedman[analysis.friedman["level"] == level]
-    if not fr.empty and np.isfinite(fr["pvalue"].iloc[0]):
-        row = fr.iloc[0]
-        verdict = ("finds differences between the strategies" if row["pvalue"] < analysis.alpha
-                   else "finds no significant difference between the strategies")
-        text = (f"The Friedman test over {int(row['n_problems'])} problems {verdict} "
-                f"(chi2 = {row['statistic']:.2f}, {format_p(row['pvalue'])}); the Nemenyi "
-                f"critical difference is {row['cd']:.2f} ranks at alpha = {row['alpha']:g}")
-        groups = analysis.cliques.get(level, [])
-        if groups:
-            text += ", and it cannot separate " + "; ".join(", ".join(g) for g in groups)
-        sentences.append(text + ".")
-    elif n_problems < 2:
-        sentences.append("With a single problem there is no test across problems; see the "
-                         "per-problem comparisons.")
-
+    sentences += _friedman_sentences(analysis, level)
     base = analysis.baseline
-    others = [s for s in avg.index if s != base]
-    if base is not None and others:
-        for strategy in others:
-            sentence = _versus_baseline(analysis, level, strategy, base, n_problems)
+    if base is not None:
+        for strategy in [s for s in avg.index if s != base]:
+            sentence = _versus_baseline(analysis, level, strategy, base)
             if sentence:
                 sentences.append(sentence)
+        sentences += _power_caveats(analysis, level, base)
+    sentences += _partial_sentences(analysis, level, set(avg.index))
     scores = at.groupby("strategy")["score"].mean().dropna().sort_values(ascending=False)
     if len(scores):
         sentences.append("Mean normalised score (0 = median " +
                          (f"{base}" if base else "first trial") + ", 1 = reference): " +
                          ", ".join(f"{s} {v:.2f}" for s, v in scores.items()) + ".")
+    failed = _failed_trials(analysis)
+    if failed:
+        sentences.append(failed)
     return sentences
 
 
-def _versus_baseline(analysis, level, strategy, base, n_problems) -> str | None:
+def _friedman_sentences(analysis, level) -> list[str]:
+    fr = analysis.friedman[analysis.friedman["level"] == level]
+    if fr.empty or not np.isfinite(fr["pvalue"].iloc[0]):
+        return ["With fewer than two problems shared by all strategies there is no test "
+                "across problems; see the per-problem comparisons."]
+    row = fr.iloc[0]
+    verdict = ("finds differences between the strategies" if row["pvalue"] < analysis.alpha
+               else "finds no significant difference between the strategies")
+    text = (f"The Friedman test over {int(row['n_problems'])} problems {verdict} "
+            f"(chi2 = {row['statistic']:.2f}, {format_p(row['pvalue'])}); the Nemenyi "
+            f"critical difference is {row['cd']:.2f} ranks at alpha = {row['alpha']:g}")
+    groups = analysis.cliques.get(level, [])
+    if groups:
+        text += ", and it cannot separate " + "; ".join(", ".join(g) for g in groups)
+    return [text + "."]
+
+
+def _versus_baseline(analysis, level, strategy, base) -> str | None:
     row = _pair_row(analysis.pairwise, level, strategy, base)
     if row is None:
         return None
     a12 = row["a12"]
-    effect = f"A12 = {a12:.2f}, {_magnitude(a12)}" if np.isfinite(a12) else "A12 n/a"
-    wins, losses = row.get("wins"), row.get("losses")
-    per_problem = ""
-    if wins is not None and np.isfinite(wins):
-        ties = n_problems - int(wins) - int(losses)
-        per_problem = (f"; per problem it is significantly better on {int(wins)}, worse on "
-                       f"{int(losses)} and not distinguishable on {ties} of {n_problems}")
-    p = row["p_holm"]
+    effect = (f"mean A12 = {a12:.2f}, {st.a12_magnitude(a12)}" if np.isfinite(a12)
+              else "A12 n/a")
+    n = int(row["n"])
     if row["significant"]:
-        direction = "better" if a12 > 0.5 else "worse"
-        head = f"{strategy} is significantly {direction} than {base} across problems"
+        head = (f"{strategy} is significantly {'better' if a12 > 0.5 else 'worse'} than "
+                f"{base} across problems")
     else:
         head = f"{strategy} is not significantly different from {base} across problems"
-        n = int(row["n"])
-        if n > 0 and row["p"] <= 2.0 / 2 ** n + 1e-12:
-            head += (f" (every problem favours one side, but with {n} problems that is the "
-                     "smallest p the signed-rank test can give before correction)")
-    return (f"{head} ({format_p(p)}, Wilcoxon-Holm over {int(row['n'])} problems; mean "
-            f"{effect}){per_problem}.")
+    text = f"{head} ({format_p(row['p_holm'])}, Wilcoxon-Holm over {n} problems; {effect})"
+    wins, losses = row.get("wins"), row.get("losses")
+    if wins is not None and np.isfinite(wins):
+        n_problems = int(wins) + int(row.get("ties", 0)) + int(losses)
+        text += (f"; per problem it is significantly better on {int(wins)}, worse on "
+                 f"{int(losses)} and not distinguishable on {n_problems - int(wins) - int(losses)}"
+                 f" of {n_problems}")
+    return text + "."
 
 
-def _magnitude(a12: float) -> str:
-    from harness.analysis.statistics import a12_magnitude
+def _power_caveats(analysis, level, base) -> list[str]:
+    caveats = []
+    pw = analysis.pairwise
+    if not pw.empty:
+        n = int(pw.loc[pw["level"] == level, "n"].max())
+        floor = _smallest_signed_rank_p(n)
+        if floor >= analysis.alpha:
+            caveats.append(f"With {n} problems the signed-rank test across problems cannot "
+                           f"reach p < {analysis.alpha:g} (its smallest p is {floor:.3g}), "
+                           "whatever the results.")
+    ppw = analysis.problem_pairwise
+    if not ppw.empty:
+        n = int(ppw.loc[ppw["level"] == level, "n"].max())
+        floor = _smallest_signed_rank_p(n)
+        if floor >= analysis.alpha:
+            caveats.append(f"With {n} paired seeds per problem no per-problem signed-rank test "
+                           f"can reach p < {analysis.alpha:g} (smallest p {floor:.3g}); run "
+                           "more seeds for per-problem significance.")
+    return caveats
 
-    return a12_magnitude(a12)
+
+def _partial_sentences(analysis, level, ranked: set) -> list[str]:
+    fin = analysis.final[analysis.final["level"] == level]
+    partial = sorted(set(fin["strategy"].unique()) - ranked)
+    if not partial:
+        return []
+    all_ranks = st.ranks(fin, common_only=False)
+    sentences = []
+    for strategy in partial:
+        mine = all_ranks[all_ranks["strategy"] == strategy]
+        parts = []
+        for _, row in mine.iterrows():
+            k = int((all_ranks["problem"] == row["problem"]).sum())
+            parts.append(f"{row['rank']:g} of {k} on {row['problem']}")
+        sentences.append(f"{strategy} ran on {len(mine)} of {fin['problem'].nunique()} "
+                         f"problems and is ranked there only: " + ", ".join(parts) + ".")
+    return sentences
+
+
+def _failed_trials(analysis) -> str | None:
+    inc = analysis.incumbents
+    failed = int(np.isnan(inc["value"].to_numpy(dtype=float)).sum())
+    if failed == 0:
+        return None
+    return (f"{failed} of {len(inc)} trials failed or timed out; failed trials count as spent "
+            "budget and never become incumbents.")
