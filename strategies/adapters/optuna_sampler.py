@@ -6,7 +6,7 @@ a conditional one define-by-run (see :mod:`strategies.adapters._optuna_space`). 
 model a joint space (GP, CMA-ES, QMC) sample the parameters outside their fixed intersection
 space (categoricals for CMA-ES, conditional parameters) with their independent sampler, as
 they do in plain Optuna. Failed and timed-out trials are told as ``TrialState.FAIL``, which
-every Optuna sampler ignores when modelling.
+Optuna's samplers leave out of their models.
 
 Optuna is an optional extra (``pip install -e ".[optuna]"``). Its GPSampler needs torch and
 its CmaEsSampler needs ``cmaes``; both would only fail late (after the start-up trials), so
@@ -14,7 +14,8 @@ the adapter checks for them up front and says what to install.
 
 Registered names: ``optuna`` (parameter ``sampler``), and ``optuna-tpe``, ``optuna-gp``,
 ``optuna-cmaes``, ``optuna-qmc``, ``optuna-random``. Same seed, same suggestions for every
-sampler (GPSampler through torch's CPU kernels, which we did not verify here without torch).
+sampler (checked for GPSampler with torch 2.13.0+cpu outside the test suite, which runs
+without torch). Seeds above 32 bits are hashed to 32 (:func:`._seeds.seed32`).
 
 Reference: Akiba et al., "Optuna: A Next-generation Hyperparameter Optimization Framework",
 KDD 2019.
