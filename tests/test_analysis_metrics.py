@@ -128,3 +128,19 @@ def test_score_fallback_without_baseline_uses_first_trial_median():
     fin = metrics.final(trials(runs, optimum=0.0), fractions=(1.0,), baseline="random")
     assert fin.set_index("run_id")["score"]["f/a/0"] == pytest.approx(1 - 1 / 4)
     assert "first" in metrics.score_zero_kind(fin, "random")
+
+
+def test_auto_axis_counts_cost_budgets_in_cost():
+    cheap = [(4.0, np.nan, np.nan, 0.25)] * 3 + [(1.0, np.nan, np.nan, 0.25)] * 5
+    df = pd.concat([trials({("mf", "hb", 0): cheap}, optimum=0.0, budget=2),
+                    trials({("mf", "full", 0): [3.0, 2.0]}, optimum=0.0)], ignore_index=True)
+    df["budget_kind"] = "cost"
+    df["budget"] = 2.0
+    fin = metrics.final(df, fractions=(0.5, 1.0)).set_index(["strategy", "level"])
+    assert set(fin["unit"]) == {"cost"}
+    # At cost 1 the multi-fidelity run has spent 4 cheap trials, the full one 1 trial.
+    assert fin.loc[("hb", 0.5), "regret"] == 1.0 and fin.loc[("hb", 0.5), "spent"] == 1.0
+    assert fin.loc[("full", 0.5), "regret"] == 3.0
+    by_evals = metrics.final(df, fractions=(1.0,), by="evals")
+    assert set(by_evals["unit"]) == {"evaluations"}
+    assert by_evals.set_index("strategy").loc["hb", "budget"] == 8  # most evaluations seen

@@ -96,3 +96,22 @@ def test_exports_follow_the_documented_layouts(frame, analysis, tmp_path):
     dat = (tmp_path / "ioh" / "random" / "data_f2_p1" / "IOHprofiler_f2_DIM5.dat").read_text()
     assert dat.startswith('"function evaluation" "current f(x)" "best-so-far f(x)"')
     assert dat.count('"function evaluation"') == 8
+
+
+def test_strategy_on_a_subset_of_problems_is_left_out_of_suite_ranks(frame):
+    extra = frame[(frame["problem"] == "p0") & (frame["strategy"] == "tpe")].assign(
+        strategy="special", strategy_name="special",
+        run_id=lambda d: d["run_id"].str.replace("tpe", "special"))
+    result = analyse(pd.concat([frame, extra], ignore_index=True), n_boot=50)
+    assert "special" not in set(result.ranks["strategy"])
+    assert "special" not in set(result.pairwise["a"]) | set(result.pairwise["b"])
+    assert "special" in set(result.problem_pairwise["a"]) | set(result.problem_pairwise["b"])
+    assert any("special ran on 1 of 6 problems" in s for s in result.summary)
+    assert result.friedman.set_index("level").loc[1.0, "k_strategies"] == 3
+
+
+def test_summary_warns_when_tests_cannot_reach_significance():
+    few = synthetic_trials(n_problems=3, repetitions=4, trials=10, seed=2)
+    text = " ".join(analyse(few, n_boot=50).summary)
+    assert "With 3 problems the signed-rank test across problems cannot reach" in text
+    assert "With 4 paired seeds per problem" in text
