@@ -76,7 +76,7 @@ def legend_handles(styles: Mapping[str, Style], names: Sequence[str] | None = No
 
 def _figure_legend(fig, styles, names=None) -> None:
     handles = legend_handles(styles, names)
-    ncol = min(len(handles), 4)
+    ncol = min(len(handles), 4 if len(handles) <= 8 else 6)
     fig.legend(handles=handles, loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, 1.0), borderaxespad=0.1)
 
 
@@ -145,7 +145,8 @@ def final_distribution_figure(final: pd.DataFrame, styles: Mapping[str, Style], 
         Columns ``problem, strategy, value`` (one row per run).
     """
     problems = sorted(final["problem"].unique())
-    fig, axes = panel_grid(len(problems), panel_height=1.7)
+    many = final["strategy"].nunique() > 10  # wider panels so that every tick label fits
+    fig, axes = panel_grid(len(problems), panel_height=1.9 if many else 1.7, max_cols=2 if many else 4)
     for ax, problem in zip(axes, problems):
         sub = final[final["problem"] == problem]
         names = [n for n in styles if (sub["strategy"] == n).any()]

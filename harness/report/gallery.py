@@ -146,7 +146,7 @@ class Gallery:
             self.draw(
                 f"history_{slug}",
                 f"Optimisation history on {problem}: every trial (dots) and the incumbent (line) of the "
-                "median run of each strategy.",
+                "median run of each strategy (at most the six best and random).",
                 lambda: run_views.history_figure(trials[trials["run_id"].isin(medians)], self.styles, title=problem),
             )
             run = trials[trials["run_id"] == run_id]
@@ -198,9 +198,16 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(text))
 
 
-def _median_runs(fin_problem: pd.DataFrame) -> list[str]:
-    """The run with the median final regret of each strategy (lower median on even counts)."""
+def _median_runs(fin_problem: pd.DataFrame, baseline: str = "random", max_strategies: int = 6) -> list[str]:
+    """The run with the median final regret of each strategy (lower median on even counts).
+
+    With many strategies only the ``max_strategies`` best (by median final regret) and the
+    baseline are kept, so the history stays readable.
+    """
     last = fin_problem[fin_problem["level"] == fin_problem["level"].max()]
+    medians = last.groupby("strategy")["regret"].median().sort_values(kind="stable")
+    keep = list(medians.index[:max_strategies]) + ([baseline] if baseline in medians.index else [])
+    last = last[last["strategy"].isin(keep)]
     out = []
     for _, runs in last.groupby("strategy", sort=True):
         ordered = runs.sort_values(["regret", "run_id"], na_position="last", kind="stable")

@@ -1,0 +1,34 @@
+"""Regenerate every figure and table of the paper: ``python paper/regenerate.py [--rerun]``.
+
+Runs ``suites/paper.toml`` (stored runs are reused, so this is quick once the suite has
+run; ``--rerun`` starts over), writes its report to ``results/paper/report/`` and copies the
+figures, tables and generated numbers into ``paper/figures``, ``paper/tables`` and
+``paper/generated``. Same as ``make -C paper figures`` and ``harness paper``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from harness.report.paper import regenerate
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rerun", action="store_true", help="delete the stored paper results and run the suite again")
+    parser.add_argument("--executor", choices=("serial", "ray"), help="override the suite's executor")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    paper = regenerate(rerun=args.rerun, executor=args.executor, progress=not args.quiet)
+    figures = sorted(p.name for p in (paper / "figures").glob("*.pdf"))
+    tables = sorted(p.name for p in (paper / "tables").glob("*.tex"))
+    print(f"regenerated {len(figures)} figures and {len(tables)} tables in {paper} "
+          f"({time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
