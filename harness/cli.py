@@ -86,7 +86,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(_show(args.name))
             return 0
         if args.command == "paper":
-            from harness.paper import regenerate
+            from harness.report.paper import regenerate
 
             regenerate(rerun=args.rerun)
             return 0
