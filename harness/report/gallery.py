@@ -156,7 +156,9 @@ class Gallery:
             imp = _safe(lambda: run_views.importance(trials, space=space))
             params = run_views.param_columns(run)
             if imp is not None and len(imp) >= 2:
-                pair = list(imp["parameter"][:2])
+                # The two most important parameters, drawn in the space's order (x before y).
+                top = set(imp["parameter"][:2])
+                pair = [c[len("param_") :] for c in params if c[len("param_") :] in top]
             else:
                 pair = [c[len("param_") :] for c in params[:2]]
             if len(pair) == 2 and all(pd.api.types.is_numeric_dtype(run[f"param_{p}"]) for p in pair):

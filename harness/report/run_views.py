@@ -78,7 +78,7 @@ def recreate_problem(trials: pd.DataFrame, spec: dict | None = None):
         attempts = [{"instance": spec.get("instance"), **(spec.get("problem_params") or {})}]
     else:
         attempts = [{"instance": None}, {"instance": int(trials["repetition"].iloc[0])}]
-    check = trials[trials["status"] == "ok"].head(20)
+    ok = trials[trials["status"] == "ok"]
     fallback = None
     for kwargs in attempts:
         try:
@@ -87,6 +87,10 @@ def recreate_problem(trials: pd.DataFrame, spec: dict | None = None):
             log.debug("cannot rebuild %s with %s: %s", name, kwargs, exc)
             continue
         fallback = fallback or problem
+        check = ok
+        if getattr(problem, "fidelity", None) is not None:  # only full-fidelity values are the landscape
+            check = ok[np.isclose(ok["fidelity"].to_numpy(float), float(problem.fidelity.high))]
+        check = check.head(20)
         if not getattr(problem, "batch", False) or check.empty:
             continue
         stored = check["noise_free_value"] if check["noise_free_value"].notna().all() else check["value"]
