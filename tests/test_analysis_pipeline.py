@@ -115,3 +115,11 @@ def test_summary_warns_when_tests_cannot_reach_significance():
     text = " ".join(analyse(few, n_boot=50).summary)
     assert "With 3 problems the signed-rank test across problems cannot reach" in text
     assert "With 4 paired seeds per problem" in text
+
+
+def test_dimension_argument_overrides_parameter_count(frame):
+    dims = {p: 7 for p in frame["problem"].unique()}
+    result = analyse(frame, n_boot=20, dimensions=dims)
+    assert set(result.dimensions) == {7} and set(result.ecdf["dimension"]) == {7}
+    with pytest.raises(ValueError, match="Missing: p0"):
+        analyse(frame, n_boot=20, dimensions={"p1": 2})

@@ -217,7 +217,8 @@ def average_runtime(rt: pd.DataFrame, n_boot: int = 1000, level: float = 0.95,
     indices = target_index[order][:n_targets]
     pieces = []
     keys = first_rows[["problem", "strategy"]].astype(str)
-    for (problem, strategy), rows in keys.groupby(["problem", "strategy"], sort=True).indices.items():
+    groups = keys.groupby(["problem", "strategy"], sort=True).indices
+    for (problem, strategy), rows in sorted(groups.items()):
         runtime = runtime_all[rows]  # (runs, targets)
         solved = np.isfinite(runtime)
         effort = np.where(solved, runtime, spent_all[rows, None])

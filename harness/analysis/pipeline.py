@@ -174,7 +174,8 @@ def _uses_cost(df: pd.DataFrame) -> bool:
 def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
             baseline: str | None = "random", *, by: str = "auto",
             fractions: Sequence[float] = metrics.DEFAULT_BUDGET_FRACTIONS,
-            alpha: float = 0.05, n_boot: int = 1000, seed: int = 0) -> Analysis:
+            alpha: float = 0.05, n_boot: int = 1000, seed: int = 0,
+            dimensions: dict | None = None) -> Analysis:
     """Compute every metric, test and summary of a report from stored trials.
 
     Parameters
@@ -199,6 +200,9 @@ def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
         Bootstrap resamples (medians, means, aRT).
     seed : int
         Seed of every bootstrap.
+    dimensions : dict of str to int, optional
+        Dimension of each problem, overriding the count of its ``param_*`` columns (the
+        fixed-target view is grouped by dimension).
 
     Returns
     -------
@@ -208,6 +212,12 @@ def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
 
     if len(df) == 0:
         raise ValueError("The trial frame is empty: there is nothing to analyse.")
+    if dimensions is not None:
+        missing = sorted(set(df["problem"].unique()) - set(dimensions))
+        if missing:
+            raise ValueError(f"The 'dimensions' argument must give every problem. Missing: "
+                             f"{', '.join(missing)}.")
+        df = df.assign(dimension=df["problem"].map(dimensions).astype(int))
     base = resolve_baseline(df, baseline)
     refs = metrics.references(df)
     dims = metrics.dimensions(df)

@@ -260,9 +260,12 @@ def wilcoxon_p(x, y) -> float:
 def wilcoxon_pvalues(differences) -> np.ndarray:
     """Two-sided signed-rank p-values of each column of paired differences, shape ``(m,)``.
 
-    Same values as ``scipy.stats.wilcoxon(d)`` column by column (zeros dropped, exact
-    distribution for small samples without ties, normal approximation otherwise), computed
-    in two vectorised calls; an all-zero or empty column gives 1.0.
+    Zeros are dropped (Wilcoxon's convention, scipy's default). A column without zeros or
+    tied magnitudes gets ``scipy.stats.wilcoxon``'s default p-value (exact distribution up to
+    50 pairs, normal approximation above); a column with zeros or ties gets the normal
+    approximation with tie correction (``method="approx"``), as R's ``wilcox.test`` does,
+    because scipy's exact treatment of ties is a permutation test that takes seconds per
+    column from about 10 pairs on. An all-zero or empty column gives 1.0.
     """
     d = np.asarray(differences, dtype=float)
     n, m = d.shape
@@ -271,13 +274,11 @@ def wilcoxon_pvalues(differences) -> np.ndarray:
         return p
     informative = np.any(d != 0, axis=0)
     magnitude = np.sort(np.abs(d), axis=0)
-    # scipy chooses the exact or the approximate method from the whole array, so columns
-    # with zeros or ties (approximate) are tested apart from the clean ones (exact if small).
     clean = ~((magnitude == 0).any(axis=0) | (np.diff(magnitude, axis=0) == 0).any(axis=0))
-    for group in (informative & clean, informative & ~clean):
+    for group, method in ((informative & clean, "auto"), (informative & ~clean, "approx")):
         if group.any():
             with np.errstate(all="ignore"):
-                p[group] = stats.wilcoxon(d[:, group], axis=0).pvalue
+                p[group] = stats.wilcoxon(d[:, group], axis=0, method=method).pvalue
     return p
 
 

@@ -90,9 +90,9 @@ def summarise(analysis) -> list[str]:
                 sentences.append(sentence)
         sentences += _power_caveats(analysis, level, base)
     sentences += _partial_sentences(analysis, level, set(avg.index))
-    scores = at.groupby("strategy")["score"].mean().dropna().sort_values(ascending=False)
+    scores = at.groupby("strategy")["score"].median().dropna().sort_values(ascending=False)
     if len(scores):
-        sentences.append("Mean normalised score (0 = median " +
+        sentences.append("Median normalised score over all runs (0 = median " +
                          (f"{base}" if base else "first trial") + ", 1 = reference): " +
                          ", ".join(f"{s} {v:.2f}" for s, v in scores.items()) + ".")
     failed = _failed_trials(analysis)

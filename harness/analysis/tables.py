@@ -120,6 +120,12 @@ def _level_text(analysis, level) -> str:
     return f"at budget {level:g}"
 
 
+def _levels_text(analysis) -> str:
+    if any("fractions" in note for note in analysis.notes[:2]):
+        return "fractions of each problem's budget"
+    return "absolute budgets"
+
+
 def write_tables(analysis, out_dir) -> list[Path]:
     """Write every table as ``<name>.tex`` and ``<name>.csv`` into ``out_dir``.
 
@@ -160,21 +166,23 @@ def write_tables(analysis, out_dir) -> list[Path]:
         "problem in bold)." + _mark_note(analysis), "final_regret", "min", marks,
         index_name="Problem"), long)
 
-    scores = summary.pivot(index="problem", columns="strategy", values="mean_score")
+    scores = summary.pivot(index="problem", columns="strategy", values="median_score")
     paths += _write(out_dir, "scores", _latex_table(
-        scores, f"Mean normalised score {when} (0 = median of "
+        scores, f"Median normalised score {when} over repetitions (0 = median of "
         f"{escape(analysis.baseline) if analysis.baseline else 'the first trial'}, "
         "1 = reference; higher is better, best per problem in bold)." + _mark_note(analysis),
-        "scores", "max", marks, formatter=lambda v: format_number(v, 2) if np.isfinite(v)
-        else "--", index_name="Problem"),
+        "scores", "max", marks, formatter=lambda v: f"{v:.2f}" if np.isfinite(v) else "--",
+        index_name="Problem"),
         summary[["problem", "strategy", "mean_score", "median_score"]])
 
     ranks = analysis.average_ranks.pivot(index="level", columns="strategy",
                                          values="average_rank")
     ranks.index = [str(v) if isinstance(v, str) else f"{v:g}" for v in ranks.index]
     paths += _write(out_dir, "average_ranks", _latex_table(
-        ranks, "Average rank over problems at each budget level (1 = best; best per level "
-        "in bold); ties share the average rank.", "average_ranks", "min",
+        ranks, "Average rank over problems at each budget level (" + _levels_text(analysis)
+        + "; all = mean over levels; 1 = best, best per level in bold); ties share the "
+        "average rank. Strategies that ran on only some problems are left out.",
+        "average_ranks", "min",
         formatter=lambda v: f"{v:.2f}", index_name="Budget"), analysis.average_ranks)
 
     pw = analysis.pairwise[analysis.pairwise["level"] == level] if len(analysis.pairwise) \
