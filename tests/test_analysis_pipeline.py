@@ -113,8 +113,8 @@ def test_strategy_on_a_subset_of_problems_is_left_out_of_suite_ranks(frame):
 def test_summary_warns_when_tests_cannot_reach_significance():
     few = synthetic_trials(n_problems=3, repetitions=4, trials=10, seed=2)
     text = " ".join(analyse(few, n_boot=50).summary)
-    assert "With 3 problems the signed-rank test across problems cannot reach" in text
-    assert "With 4 paired seeds per problem" in text
+    assert "With 3 problems and 3 comparisons the signed-rank test across problems" in text
+    assert "With 4 paired seeds per problem and 3 comparisons" in text
 
 
 def test_dimension_argument_overrides_parameter_count(frame):

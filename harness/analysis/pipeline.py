@@ -132,7 +132,11 @@ def _suite_pairwise(fin: pd.DataFrame, problem_pairwise: pd.DataFrame,
     out["magnitude"] = [st.a12_magnitude(v) for v in out["a12"]]
     out["better"] = np.where(out["significant"],
                              np.where(out["a12"] > 0.5, out["a"], out["b"]), "")
+    if out.empty or wtl.empty:
+        return out.assign(wins=np.nan, ties=np.nan, losses=np.nan)
     counts = wtl.rename(columns={"strategy": "a", "opponent": "b"})
+    counts = counts.astype({"level": float, "a": object, "b": object})
+    out = out.astype({"level": float, "a": object, "b": object})
     return out.merge(counts, on=["level", "a", "b"], how="left")
 
 

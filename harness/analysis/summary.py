@@ -64,9 +64,11 @@ def summarise(analysis) -> list[str]:
     n_problems = at["problem"].nunique()
     strategies = sorted(at["strategy"].unique())
     sentences = [
-        f"{len(strategies)} strategies were compared on {n_problems} problems "
-        f"({at['run_id'].nunique()} runs, {len(analysis.incumbents)} trials); unless said "
-        f"otherwise the numbers are at {_level_name(analysis, level)}."
+        f"{len(strategies)} {'strategy' if len(strategies) == 1 else 'strategies'} "
+        f"{'was' if len(strategies) == 1 else 'were'} compared on "
+        f"{_plural(n_problems, 'problem')} ({at['run_id'].nunique()} runs, "
+        f"{len(analysis.incumbents)} trials); unless said otherwise the numbers are at "
+        f"{_level_name(analysis, level)}."
     ]
     ranks = analysis.ranks[analysis.ranks["level"] == level]
     if ranks.empty:
@@ -83,12 +85,17 @@ def summarise(analysis) -> list[str]:
         + ".")
     sentences += _friedman_sentences(analysis, level)
     base = analysis.baseline
-    if base is not None:
-        for strategy in [s for s in avg.index if s != base]:
-            sentence = _versus_baseline(analysis, level, strategy, base)
-            if sentence:
-                sentences.append(sentence)
-        sentences += _power_caveats(analysis, level, base)
+    # Without a baseline, the best-ranked strategy is compared with every other one.
+    reference = base if base is not None else best
+    for strategy in [s for s in avg.index if s != reference]:
+        if base is None:
+            sentence = _versus_baseline(analysis, level, reference, strategy)
+        else:
+            sentence = _versus_baseline(analysis, level, strategy, reference)
+        if sentence:
+            sentences.append(sentence)
+    if len(avg) > 1:
+        sentences += _power_caveats(analysis, level, reference)
     sentences += _partial_sentences(analysis, level, set(avg.index))
     scores = at.groupby("strategy")["score"].median().dropna().sort_values(ascending=False)
     if len(scores):
@@ -103,6 +110,8 @@ def summarise(analysis) -> list[str]:
 
 def _friedman_sentences(analysis, level) -> list[str]:
     fr = analysis.friedman[analysis.friedman["level"] == level]
+    if not fr.empty and int(fr["k_strategies"].iloc[0]) < 2:
+        return ["With a single strategy there is nothing to compare."]
     if fr.empty or not np.isfinite(fr["pvalue"].iloc[0]):
         return ["With fewer than two problems shared by all strategies there is no test "
                 "across problems; see the per-problem comparisons."]
@@ -118,10 +127,14 @@ def _friedman_sentences(analysis, level) -> list[str]:
     return [text + "."]
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _versus_baseline(analysis, level, strategy, base) -> str | None:
     row = _pair_row(analysis.pairwise, level, strategy, base)
-    if row is None:
-        return None
+    if row is None or int(row["n"]) < 2:
+        return _versus_baseline_one_problem(analysis, level, strategy, base)
     a12 = row["a12"]
     effect = (f"mean A12 = {a12:.2f}, {st.a12_magnitude(a12)}" if np.isfinite(a12)
               else "A12 n/a")
@@ -141,24 +154,53 @@ def _versus_baseline(analysis, level, strategy, base) -> str | None:
     return text + "."
 
 
+def _versus_baseline_one_problem(analysis, level, strategy, base) -> str | None:
+    """Per-problem comparison, for suites where a test across problems is impossible."""
+    pw = analysis.problem_pairwise
+    if pw.empty:
+        return None
+    rows = pw[(pw["level"] == level) & (((pw["a"] == strategy) & (pw["b"] == base))
+                                        | ((pw["a"] == base) & (pw["b"] == strategy)))]
+    sentences = []
+    for _, row in rows.iterrows():
+        a12 = row["a12"] if row["a"] == strategy else 1.0 - row["a12"]
+        verdict = (f"significantly {'better' if a12 > 0.5 else 'worse'} than" if
+                   row["significant"] else "not significantly different from")
+        sentences.append(f"On {row['problem']}, {strategy} is {verdict} {base} "
+                         f"({format_p(row['p_holm'])}, Wilcoxon-Holm over "
+                         f"{_plural(int(row['n']), 'paired seed')}; A12 = {a12:.2f}, "
+                         f"{st.a12_magnitude(a12)}).")
+    return " ".join(sentences) if sentences else None
+
+
 def _power_caveats(analysis, level, base) -> list[str]:
+    """Say when the number of blocks makes significance impossible after Holm's correction.
+
+    The smallest Holm-adjusted p-value of ``m`` comparisons is ``m`` times the smallest exact
+    signed-rank p-value ``2 / 2**n`` of ``n`` paired blocks.
+    """
     caveats = []
     pw = analysis.pairwise
-    if not pw.empty:
-        n = int(pw.loc[pw["level"] == level, "n"].max())
-        floor = _smallest_signed_rank_p(n)
-        if floor >= analysis.alpha:
-            caveats.append(f"With {n} problems the signed-rank test across problems cannot "
-                           f"reach p < {analysis.alpha:g} (its smallest p is {floor:.3g}), "
-                           "whatever the results.")
+    at = pw[pw["level"] == level] if not pw.empty else pw
+    if not at.empty:
+        n, m = int(at["n"].max()), len(at)
+        floor = min(1.0, m * _smallest_signed_rank_p(n))
+        if n >= 2 and floor >= analysis.alpha:
+            caveats.append(f"With {n} problems and {_plural(m, 'comparison')} the signed-rank "
+                           f"test across problems cannot reach p < {analysis.alpha:g} after "
+                           f"Holm's correction (its smallest p is {floor:.3g}), whatever the "
+                           "results.")
     ppw = analysis.problem_pairwise
-    if not ppw.empty:
-        n = int(ppw.loc[ppw["level"] == level, "n"].max())
-        floor = _smallest_signed_rank_p(n)
+    at = ppw[ppw["level"] == level] if not ppw.empty else ppw
+    if not at.empty:
+        n = int(at["n"].max())
+        m = int(at.groupby("problem").size().max())
+        floor = min(1.0, m * _smallest_signed_rank_p(n))
         if floor >= analysis.alpha:
-            caveats.append(f"With {n} paired seeds per problem no per-problem signed-rank test "
-                           f"can reach p < {analysis.alpha:g} (smallest p {floor:.3g}); run "
-                           "more seeds for per-problem significance.")
+            caveats.append(f"With {_plural(n, 'paired seed')} per problem and "
+                           f"{_plural(m, 'comparison')} no per-problem signed-rank test can "
+                           f"reach p < {analysis.alpha:g} after Holm's correction (smallest p "
+                           f"{floor:.3g}); run more seeds for per-problem significance.")
     return caveats
 
 
