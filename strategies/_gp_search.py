@@ -156,15 +156,21 @@ def maximise_acquisition(
     values = acq(fmap.features(unit))
     values = np.where(np.isfinite(values), values, -np.inf)
     order = np.argsort(-values, kind="stable")
-    starts, seen = [], []
-    for i in order:
-        key = np.nan_to_num(unit[i], nan=-1.0)
-        if any(np.allclose(key, s, atol=1e-9) for s in seen):
-            continue
-        seen.append(key)
-        starts.append(i)
-        if len(starts) >= n_local:
-            break
+    # Starts: the best candidate, the best observed point, and a roulette draw weighted by
+    # exp(acquisition) (as Optuna's GPSampler does), which spreads the local searches over
+    # several basins instead of refining one basin five times.
+    starts = [int(order[0])]
+    if incumbents.shape[0]:
+        starts.append(sobol.shape[0] + local.shape[0])
+        raw = np.vstack([raw, incumbents[:1]])
+        unit = np.vstack([unit, fmap.canonical(incumbents[:1])])
+        values = np.r_[values, acq(fmap.features(unit[-1:]))]
+        values[-1] = values[-1] if np.isfinite(values[-1]) else -np.inf
+    probs = np.exp(np.minimum(values - values[order[0]], 0.0))
+    probs[starts] = 0.0
+    n_extra = min(n_local - len(starts), int(np.count_nonzero(probs > 0)))
+    if n_extra > 0:
+        starts.extend(rng.choice(len(values), size=n_extra, replace=False, p=probs / probs.sum()).tolist())
     best_raw, best_value = raw[order[0]].copy(), float(values[order[0]])
     for i in starts:
         x, v = raw[i].copy(), float(values[i])

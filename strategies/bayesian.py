@@ -80,14 +80,20 @@ class BayesianOptimization(Strategy):
     n_local : int
         Best candidates refined by L-BFGS-B and discrete neighbourhood moves.
     fit_restarts : int
-        Hyperparameter starts per fit (the previous optimum, the prior medians, prior draws).
+        L-BFGS-B runs per hyperparameter fit: from the previous optimum, then from the best of
+        16 screened random starts (ranked by their objective value, one Cholesky each).
     noise_floor : float
         Lower bound of the noise variance, relative to the standardised outputs' variance 1.
+    batch_size : int
+        How many suggestions the runner should ask for at once (sets ``max_batch``). Any
+        ``ask(n)`` is served (batch members via ``batch_mode``); 1 is the most sample-efficient.
     """
 
     supports_conditionals = True
     supports_mixed = True
-    max_batch = 16
+    #: The runner asks ``max_batch`` points at a time; sequential BO is the most
+    #: sample-efficient, so 1 unless ``batch_size`` says otherwise (set per instance).
+    max_batch = 1
 
     def __init__(
         self,
@@ -102,8 +108,9 @@ class BayesianOptimization(Strategy):
         batch_mode: str = "kriging-believer",
         n_candidates: int = 2048,
         n_local: int = 5,
-        fit_restarts: int = 3,
+        fit_restarts: int = 2,
         noise_floor: float = 1e-6,
+        batch_size: int = 1,
     ) -> None:
         super().__init__(space, seed, budget, fidelity)
         if acquisition not in _ACQUISITIONS:
@@ -119,6 +126,9 @@ class BayesianOptimization(Strategy):
         if isinstance(n_initial, bool) or not isinstance(n_initial, (int, np.integer)) or n_initial < 1:
             raise StrategyError(f"The 'n_initial' parameter of 'bayesian' must be an integer >= 1. Got {n_initial!r}.")
         self.n_initial = int(n_initial)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise StrategyError(f"The 'batch_size' parameter of 'bayesian' must be an integer >= 1. Got {batch_size!r}.")
+        self.max_batch = int(batch_size)
         self.acquisition = acquisition
         self.ucb_kappa = float(ucb_kappa)
         self.batch_mode = batch_mode
@@ -200,7 +210,8 @@ class BayesianOptimization(Strategy):
                 self.fit_log.append({"n": len(y), "error": str(exc), "noise_floor": floor})
                 continue
             self._theta = info["theta"]
-            self.fit_log.append({"n": len(y), "theta": info["theta"].tolist(), "nlp": info["nlp"], "noise_floor": floor})
+            self.fit_log.append({"n": len(y), "theta": info["theta"].tolist(), "nlp": info["nlp"], "noise_floor": floor,
+                                 "evaluations": info["evaluations"]})
             return gp, "" if attempt == 0 else f"noise-floor-{floor:g}"
         return None, "gp-fit-failed"
 
