@@ -161,3 +161,27 @@ def test_grouped_bootstrap_brackets_median_and_mean():
         assert row["median"] == np.median(group["regret"]) and row["n"] == 40
         assert row["median_low"] <= row["median"] <= row["median_high"]
         assert row["mean_low"] <= row["mean"] <= row["mean_high"]
+
+
+def test_demsar_worked_example_friedman_and_iman_davenport():
+    # Demsar (2006), section 3.2.2: average ranks 3.143, 2.000, 2.893, 1.964 of k = 4
+    # classifiers on N = 14 data sets give chi2_F = 9.28 and F_F = 3.69.
+    n, k = 14, 4
+    ranks = np.array([3.143, 2.000, 2.893, 1.964])
+    chi2 = 12 * n / (k * (k + 1)) * (np.sum(ranks ** 2) - k * (k + 1) ** 2 / 4)
+    assert chi2 == pytest.approx(9.28, abs=0.01)
+    f, p = st.iman_davenport(9.28, n, k)
+    assert f == pytest.approx(3.69, abs=0.01)
+    assert p < 0.05  # the paper rejects the null hypothesis (F(3, 39) critical value 2.85)
+    # Fourteen rows (values = within-row ranks, three with ties) whose average ranks are the
+    # paper's: friedman() reproduces its average ranks and, before the tie correction that
+    # scipy also applies, its chi2_F.
+    x = np.array([[1, 3, 4, 2], [2, 4, 3, 1], [3, 1, 4, 2], [3, 1, 4, 2], [3, 2, 1, 4],
+                  [3, 4, 2, 1], [4, 1, 2, 3], [4, 1, 3, 2], [4, 1, 3, 2], [4, 1, 3, 2],
+                  [4, 3, 1, 2], [4, 2.5, 2.5, 1], [2.5, 1, 4, 2.5], [2.5, 2.5, 4, 1]])
+    result = st.friedman(x)
+    np.testing.assert_allclose(list(result.average_ranks.values()), ranks, atol=5e-4)
+    untied = 12 * n / (k * (k + 1)) * (np.sum(x.mean(axis=0) ** 2) - k * (k + 1) ** 2 / 4)
+    assert untied == pytest.approx(9.28, abs=0.01)
+    assert result.statistic == pytest.approx(stats.friedmanchisquare(*x.T).statistic)
+    assert result.statistic >= untied  # the tie correction divides by a factor < 1
