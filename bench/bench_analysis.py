@@ -12,8 +12,13 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 import tempfile
 import time
+from pathlib import Path
+
+# Run from anywhere: the repository root first, so `harness` is the package itself.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def peak_rss_gib() -> float:
