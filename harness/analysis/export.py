@@ -63,10 +63,6 @@ def _improvements(frame: pd.DataFrame, column: str) -> np.ndarray:
     return (changed | new_run | frame["_last"].to_numpy()) & np.isfinite(values)
 
 
-def _fmt(x: float) -> str:
-    return "nan" if not np.isfinite(x) else f"{x:+.12e}"
-
-
 def _problem_table(inc: pd.DataFrame, ids: dict[str, int]) -> pd.DataFrame:
     first = inc.groupby("problem", sort=True).agg(dimension=("dimension", "first"),
                                                   reference=("reference", "first"))
@@ -82,15 +78,24 @@ def _records(group: pd.DataFrame, mask: np.ndarray, header, columns) -> str:
     """
     run = group["_run"].to_numpy()
     fopt = group["reference"].to_numpy(dtype=float)
-    evals = group["evals"].to_numpy()
-    first = np.r_[True, run[1:] != run[:-1]]
-    lines = []
-    for i in np.flatnonzero(mask | first):
-        if first[i]:
-            lines.append(header(fopt[i]))
-        if mask[i]:
-            lines.append(f"{int(evals[i])} " + " ".join(_fmt(c[i]) for c in columns))
-    return "\n".join(lines) + "\n"
+    first = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])
+    rows = np.flatnonzero(mask)
+    # Format the numbers in one C-level pass, then splice a header before each run.
+    body = pd.DataFrame({"evals": group["evals"].to_numpy()[rows].astype(np.int64),
+                         **{f"c{i}": np.asarray(c, dtype=float)[rows]
+                            for i, c in enumerate(columns)}})
+    text = body.to_csv(sep=" ", header=False, index=False, float_format="%+.12e",
+                       na_rep="nan", lineterminator="\n")
+    lines = text.splitlines()
+    # Each run's header goes before its first written row (runs with no row keep a header).
+    position = np.searchsorted(rows, first)
+    out, cursor = [], 0
+    for run_start, at in zip(first, position):
+        out.extend(lines[cursor:at])
+        out.append(header(fopt[run_start]))
+        cursor = at
+    out.extend(lines[cursor:])
+    return "\n".join(out) + "\n"
 
 
 def _instance_entries(group: pd.DataFrame, best: str, spec: str) -> str:
