@@ -183,7 +183,7 @@ class Gallery:
                 self.draw(
                     f"importance_{slug}",
                     f"Parameter importance on {problem}: permutation importance on a random-forest "
-                    "surrogate (100 trees, seed 0) fitted to the trials of all runs (up to 2,000).",
+                    "surrogate (50 trees, seed 0) fitted to the trials of all runs (a seeded sample of up to 1,000).",
                     lambda: run_views.importance_figure(imp, title=problem),
                 )
 

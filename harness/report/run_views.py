@@ -281,10 +281,11 @@ def parallel_coordinates_figure(trials: pd.DataFrame, *, space=None, title: str 
     return fig
 
 
-def importance(trials: pd.DataFrame, *, space=None, seed: int = 0, max_samples: int = 2000, n_repeats: int = 5) -> pd.DataFrame:
+def importance(trials: pd.DataFrame, *, space=None, seed: int = 0, max_samples: int = 1000, n_repeats: int = 3,
+               n_trees: int = 50) -> pd.DataFrame:
     """Permutation importance of each parameter on a seeded random-forest surrogate.
 
-    The forest (100 trees) is fitted on the encoded parameters of up to ``max_samples``
+    The forest (``n_trees`` trees) is fitted on the encoded parameters of up to ``max_samples``
     successful trials (a seeded subsample), with the objective log-transformed when it spans
     decades; importance is the mean drop in R^2 when one parameter is shuffled
     (``sklearn.inspection.permutation_importance``), normalised to sum to one.
@@ -307,7 +308,7 @@ def importance(trials: pd.DataFrame, *, space=None, seed: int = 0, max_samples: 
     y = ok["value"].to_numpy(float)
     if wants_log(y - y.min()):
         y = np.log10(y - y.min() + 1e-12 * max(1.0, np.abs(y).max()))
-    forest = RandomForestRegressor(n_estimators=100, min_samples_leaf=2, random_state=seed, n_jobs=1).fit(X, y)
+    forest = RandomForestRegressor(n_estimators=n_trees, min_samples_leaf=2, random_state=seed, n_jobs=1).fit(X, y)
     result = permutation_importance(forest, X, y, n_repeats=n_repeats, random_state=seed, n_jobs=1)
     mean = np.clip(result.importances_mean, 0, None)
     total = mean.sum() or 1.0
