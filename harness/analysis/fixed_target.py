@@ -6,9 +6,10 @@ scale: ``delta_i = s * 10 ** e_i`` with 51 exponents ``e_i`` evenly spaced from
 median regret of the first successful trial over all runs of the problem (the regret of a
 typical untuned configuration). A run reaches target ``i`` at the first evaluation (or
 cumulative cost) where its incumbent's regret is ``<= delta_i``, i.e. where its value is
-``<= reference + delta_i``. COCO uses absolute precisions ``10**2 .. 10**-8`` on functions of
-known scale; scaling by ``s`` keeps the same 51 targets and 5-6 per decade comparable across
-HPO tasks whose values span very different ranges.
+``<= reference + delta_i``. COCO uses 51 absolute precisions ``10**2 .. 10**-8`` on
+functions of known scale; here the 51 targets (6.25 per decade) span the 8 decades below
+``s``, which keeps them comparable across HPO tasks whose values span very different ranges
+(the decades above ``s`` would be reached by almost every first trial).
 
 ECDF (data profile). For each strategy, the fraction of (problem, target) pairs reached by a
 given spend, averaged over pairs with each pair's runs weighted equally; pairs a run never
@@ -31,6 +32,16 @@ from harness.analysis.metrics import (_check_by, _codes, _run_starts, _take,
 N_TARGETS = 51
 TARGET_EXPONENT_HIGH = 0.0
 TARGET_EXPONENT_LOW = -8.0
+
+#: The target definition, as stated in reports.
+TARGET_DEFINITION = (
+    f"{N_TARGETS} targets per problem: regret precisions s * 10**e with e evenly spaced from "
+    f"{TARGET_EXPONENT_HIGH:g} to {TARGET_EXPONENT_LOW:g}, where s is the median regret of the "
+    "first successful trial over all runs of the problem; a run reaches a target at the first "
+    "spend where its incumbent's regret is at most the precision. Runtime ECDFs count "
+    "(problem, target) pairs per problem dimension, unreached pairs included; aRT = all spend "
+    "(unsuccessful runs with their whole spend) / number of successful runs."
+)
 
 
 def targets(inc: pd.DataFrame, n_targets: int = N_TARGETS,

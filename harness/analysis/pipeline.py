@@ -25,7 +25,8 @@ class Analysis:
     incumbents : DataFrame
         :func:`metrics.incumbents`: one row per trial.
     final : DataFrame
-        :func:`metrics.final` over evaluations: one row per run x budget level.
+        :func:`metrics.final` on the analysis' budget axis (by default each problem in its
+        budget unit: cost for cost budgets, else evaluations): one row per run x level.
     final_cost : DataFrame or None
         The same over cumulative cost, when some run has a cost budget or a fidelity.
     final_summary : DataFrame
