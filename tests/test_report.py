@@ -188,3 +188,22 @@ def test_report_renders_in_headless_chromium(report_dir: Path):
     check = check_in_chromium(report_dir / "report.html")
     assert check.ok, check
     assert check.images == len(list((report_dir / "figures").glob("*.png")))
+
+
+# -- paper ---------------------------------------------------------------------------------------------
+def test_paper_copies_figures_under_stable_names_and_widens_wide_tables(report_dir: Path, tmp_path: Path):
+    from harness.report.paper import _copy_figures, _widen, latex_escape, paper_tables
+
+    _copy_figures(report_dir / "figures", tmp_path / "figures")
+    names = {p.name for p in (tmp_path / "figures").iterdir()}
+    for kind in ("history", "contour", "parallel", "importance"):
+        assert {f"{kind}.pdf", f"{kind}.png"} <= names
+    assert "convergence_evals.pdf" in names and "cd_diagram.pdf" in names
+    written = paper_tables(report_dir / "tables", tmp_path / "tables")
+    assert {p.suffix for p in written} == {".tex", ".csv"}
+
+    narrow = "\\begin{table}[t]\n\\begin{tabular}{lrr}\nx\n\\end{tabular}\n\\end{table}\n"
+    assert _widen(narrow) == narrow
+    wide = _widen(narrow.replace("{lrr}", "{l" + "r" * 12 + "}"))
+    assert "\\begin{table*}" in wide and "\\resizebox{\\textwidth}{!}{%" in wide and "\\end{tabular}}" in wide
+    assert latex_escape("a_b & 50%") == "a\\_b \\& 50\\%"
