@@ -117,10 +117,18 @@ def final_per_run(inc: pd.DataFrame, y: str | None = None) -> pd.DataFrame:
 
 
 def wants_log(values: np.ndarray | pd.Series) -> bool:
-    """Whether a log axis helps: all finite values >= 0, some > 0, spanning > 2 decades."""
+    """Whether a log axis helps: all finite values >= 0, some > 0, spanning > 2 decades.
+
+    Negative values within rounding error of zero (a regret of -2e-16 at the optimum) count
+    as zero.
+    """
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
-    if v.size == 0 or (v < 0).any():
+    if v.size == 0:
         return False
+    tolerance = 1e-9 * max(1.0, float(np.abs(v).max()))
+    if (v < -tolerance).any():
+        return False
+    v = np.where(v < 0, 0.0, v)
     pos = v[v > 0]
     return pos.size > 0 and pos.max() / pos.min() > 100.0

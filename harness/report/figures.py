@@ -98,6 +98,12 @@ def convergence_figure(curves: pd.DataFrame, styles: Mapping[str, Style], *, xla
     fig, axes = panel_grid(len(problems))
     for ax, problem in zip(axes, problems):
         sub = curves[curves["problem"] == problem]
+        values = sub[["median", "q25", "q75"]].to_numpy().ravel()
+        log = wants_log(values)
+        if log:  # zeros (optimum hit) and rounding negatives sit at the bottom of the log axis
+            positive = values[np.isfinite(values) & (values > 0)]
+            floor = positive.min() / 3
+            sub = sub.assign(**{c: sub[c].clip(lower=floor) for c in ("median", "q25", "q75")})
         for name in styles:
             s = sub[sub["strategy"] == name]
             if s.empty:
@@ -106,10 +112,8 @@ def convergence_figure(curves: pd.DataFrame, styles: Mapping[str, Style], *, xla
             every = max(1, len(s) // 6)
             ax.plot(s["x"], s["median"], color=st.color, linestyle=st.linestyle, marker=st.marker, markevery=every, label=name)
             ax.fill_between(s["x"], s["q25"], s["q75"], color=st.color, alpha=0.18, linewidth=0)
-        values = sub[["median", "q25", "q75"]].to_numpy().ravel()
-        if wants_log(values):
+        if log:
             ax.set_yscale("log")
-            _floor_log_axis(ax, values)
         if log_x:
             ax.set_xscale("log")
         ax.set_title(problem)
@@ -126,14 +130,6 @@ def convergence_figure(curves: pd.DataFrame, styles: Mapping[str, Style], *, xla
 def _ncols(axes) -> int:
     fig = axes[0].figure
     return fig.axes[0].get_subplotspec().get_gridspec().ncols
-
-
-def _floor_log_axis(ax, values) -> None:
-    # An exact zero regret (optimum hit) would fall off a log axis: show it at the floor.
-    v = np.asarray(values, float)
-    pos = v[np.isfinite(v) & (v > 0)]
-    if pos.size and (v[np.isfinite(v)] == 0).any():
-        ax.set_ylim(bottom=pos.min() / 3)
 
 
 def final_distribution_figure(final: pd.DataFrame, styles: Mapping[str, Style], *, ylabel: str):
