@@ -70,7 +70,7 @@ class GPHyperPrior:
     functions be interpolated almost exactly.
     """
 
-    noise_floor: float = 1e-6
+    noise_floor: float = 1e-8
     noise_ceiling: float = 1.0
     lengthscale_bounds: tuple[float, float] = (5e-3, 1e2)
     signal_bounds: tuple[float, float] = (1e-2, 1e2)

@@ -109,7 +109,7 @@ class BayesianOptimization(Strategy):
         n_candidates: int = 2048,
         n_local: int = 5,
         fit_restarts: int = 2,
-        noise_floor: float = 1e-6,
+        noise_floor: float = 1e-8,
         batch_size: int = 1,
     ) -> None:
         super().__init__(space, seed, budget, fidelity)
@@ -157,8 +157,9 @@ class BayesianOptimization(Strategy):
 
     def _ask(self, n: int) -> list[Suggestion]:
         out: list[Suggestion] = []
-        # The model needs two finite values; until then (failures included) the design goes on.
-        while len(out) < n and (self._asked < self.n_initial or self._n_usable() < 2):
+        # The design runs until n_initial points are observed or pending (points told from
+        # elsewhere count too); the model needs two finite values, so failures prolong it.
+        while len(out) < n and (len(self._observed) + len(self._pending) < self.n_initial or self._n_usable() < 2):
             with warnings.catch_warnings():
                 # Sobol warns when drawn one at a time; the first n of a scrambled sequence
                 # are still well spread.

