@@ -207,3 +207,17 @@ def test_paper_copies_figures_under_stable_names_and_widens_wide_tables(report_d
     wide = _widen(narrow.replace("{lrr}", "{l" + "r" * 12 + "}"))
     assert "\\begin{table*}" in wide and "\\resizebox{\\textwidth}{!}{%" in wide and "\\end{tabular}}" in wide
     assert latex_escape("a_b & 50%") == "a\\_b \\& 50\\%"
+
+
+def test_versus_baseline_table_takes_the_other_strategys_side(tmp_path: Path):
+    from harness.report.paper import baseline_table
+
+    pd.DataFrame({
+        "level": [1.0, 1.0, 1.0, 0.5], "a": ["bayesian", "random", "bayesian", "bayesian"],
+        "b": ["random", "tpe", "tpe", "random"], "p_holm": [0.01, 0.5, 0.2, 0.9], "a12": [0.8, 0.7, 0.6, 0.5],
+        "magnitude": ["large", "medium", "small", "negligible"], "wins": [3, 1, 0, 0], "ties": [1, 2, 4, 4],
+        "losses": [0, 1, 0, 0],
+    }).to_csv(tmp_path / "pairwise.csv", index=False)
+    tex = baseline_table(tmp_path / "pairwise.csv")
+    rows = [line for line in tex.splitlines() if line.endswith("\\\\") and "&" in line][1:]
+    assert rows == ["bayesian & \\textbf{0.01} & 0.80 & large & 3/1/0 \\\\", "tpe & 0.5 & 0.30 & medium & 1/2/1 \\\\"]
