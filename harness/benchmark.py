@@ -78,7 +78,7 @@ def run_suite(
     pending = [r for r in runs if r["run_id"] not in stored]
 
     engine = make_executor(kind, address=address, workers=workers) if pending else None
-    store.prepare(suite.text, runs, environment(kind, getattr(engine, "workers", None)))
+    store.prepare(suite.text, runs, environment(kind, engine.workers) if engine is not None else None)
     if retry_failed:
         store.drop_runs(planned_ids - set(stored))
     bar = Progress(len(pending), skipped=len(stored), enabled=progress)

@@ -182,7 +182,12 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 def _show(name: str) -> str:
     in_problems, in_strategies = name in problems, name in strategies
     if not in_problems and not in_strategies:
-        raise RegistryError(problems.unknown_message(name).replace("Unknown problem", "Unknown problem or strategy"))
+        import difflib
+
+        candidates = [e.example or e.name for e in problems.entries()] + strategies.names()
+        close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise RegistryError(f"Unknown problem or strategy '{name}'{hint} (`harness list problems|strategies` shows them all)")
     parts = []
     if in_problems:
         problem = problems.create(name)

@@ -147,12 +147,23 @@ class Store:
         self.flush_seconds = float(os.environ.get("HARNESS_FLUSH_SECONDS", FLUSH_SECONDS))
 
     # -- set-up ----------------------------------------------------------------------------
-    def prepare(self, suite_text: str, runs: Sequence[Mapping[str, Any]], environment: Mapping[str, Any]) -> None:
-        """Record the suite as given, the resolved run list and the environment."""
+    def prepare(self, suite_text: str, runs: Sequence[Mapping[str, Any]], environment: Mapping[str, Any] | None) -> None:
+        """Record the suite as given, the resolved run list and the environment.
+
+        ``environment`` is None when nothing will run (every run is stored): the record of
+        the invocation that computed the runs is then kept. Each invocation that runs
+        something also appends its environment to ``environment-history.jsonl``, so a suite
+        resumed on another machine says so.
+        """
         self.trials_dir.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path / "suite.toml", suite_text.encode())
         atomic_write(self.path / "runs.json", json.dumps(list(runs), indent=1).encode())
+        if environment is None:
+            return
         atomic_write(self.path / "environment.json", json.dumps(dict(environment), indent=1).encode())
+        history = self.path / "environment-history.jsonl"
+        previous = history.read_bytes() if history.exists() else b""
+        atomic_write(history, previous + json.dumps(dict(environment)).encode() + b"\n")
 
     def planned_run_ids(self) -> list[str] | None:
         """Run ids of the current suite (``runs.json``), or None if there is none."""

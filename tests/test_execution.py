@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 
 import pandas as pd
 import pytest
@@ -101,18 +102,21 @@ def _free_port() -> int:
 
 def test_join_an_existing_ray_head_by_address(tmp_path, plugin_path):
     port = _free_port()
+    # The head and the driver share a token of the test's own, so other Ray instances on the
+    # machine (which may rewrite ~/.ray/auth_token) cannot break the handshake.
+    auth = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": uuid.uuid4().hex}
     head = subprocess.Popen(
         [sys.executable, "-m", "ray.scripts.scripts", "start", "--head", "--block", f"--port={port}",
          "--node-ip-address=127.0.0.1", "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=auth,
     )
     try:
         suite = write(tmp_path, SUITE.format(name="joined").replace("seeds = 3", "seeds = 1"))
         done = None
-        for _ in range(30):  # the head takes a few seconds to accept drivers
+        for _ in range(10):  # the head takes a few seconds to accept drivers
             done = run_cli("run", str(suite), "--address", f"127.0.0.1:{port}", "--no-report", "--quiet",
-                           "--results", str(tmp_path / "r"), cwd=tmp_path, timeout=240)
-            if done.returncode == 0:
+                           "--results", str(tmp_path / "r"), cwd=tmp_path, timeout=240, env=auth)
+            if done.returncode == 0 or head.poll() is not None:
                 break
             time.sleep(2)
         assert done.returncode == 0, done.stderr[-2000:]

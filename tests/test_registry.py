@@ -1,0 +1,61 @@
+"""Registries: collisions refused, templates resolved, plugins discovered by entry point."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_cli
+
+from harness.protocols import Strategy
+from harness.registry import Registry, RegistryError, problems, strategies
+
+
+def test_collisions_are_refused():
+    registry = Registry("problem", "harness.test-none", "problems")
+    registry.register("thing", dict)
+    with pytest.raises(RegistryError, match="'thing' is already registered"):
+        registry.register("thing", list)
+
+
+def test_templates_resolve_parameters_from_the_name():
+    registry = Registry("problem", "harness.test-none", "problems")
+    registry.register("bowl-{dim}d", lambda dim, **kw: ("bowl", dim, kw), example="bowl-2d")
+    assert registry.create("bowl-10d", instance=3) == ("bowl", 10, {"instance": 3})
+    with pytest.raises(RegistryError, match="Unknown problem 'bowl-xd'; did you mean 'bowl-2d'"):
+        registry.resolve("bowl-xd")
+
+
+def test_builtin_parameterised_names_resolve():
+    problem = problems.create("rosenbrock-10d")
+    assert len(problem.space) == 10 and problem.optimum == 0
+
+
+def test_every_registered_strategy_documents_itself_and_its_parameters():
+    for entry in strategies.entries():
+        cls = entry.load()
+        assert issubclass(cls, Strategy), entry.name
+        assert (cls.__doc__ or "").strip(), f"{entry.name} has no docstring"
+        cls.parameters()  # keyword parameters with defaults, listable
+
+
+def test_configured_variants_keep_their_registered_names():
+    # gradient-bfgs subclasses gradient; each must report its own registered name.
+    for entry in strategies.entries():
+        assert entry.load().name == entry.name or entry.source != "builtin", entry.name
+
+
+def test_plugins_are_listed_and_shown_through_entry_points(plugin_path, tmp_path):
+    listing = run_cli("list", "problems", cwd=tmp_path)
+    assert listing.returncode == 0
+    assert "plugin-paraboloid" in listing.stdout and "plugin-faulty" in listing.stdout
+    strategies_listing = run_cli("list", "strategies", cwd=tmp_path)
+    assert "plugin-coordinate" in strategies_listing.stdout and "step=0.2" in strategies_listing.stdout
+    shown = run_cli("show", "plugin-coordinate", cwd=tmp_path)
+    assert shown.returncode == 0 and "plugin harness_test_plugin:CoordinateSearch" in shown.stdout
+    unknown = run_cli("show", "plugin-coordinat", cwd=tmp_path)
+    assert unknown.returncode == 2 and "did you mean 'plugin-coordinate'" in unknown.stderr
+
+
+def test_show_prints_a_problem_in_detail(tmp_path):
+    shown = run_cli("show", "branin", cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "optimum:  0.397887" in shown.stdout and "x0: float[-5, 10]" in shown.stdout
