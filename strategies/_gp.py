@@ -67,10 +67,12 @@ class GPHyperPrior:
     evidence (the failure that strands GP-BO in Hartmann-6's local minima). The signal
     variance of standardised outputs gets Gamma(2, 1) and the noise variance Gamma(1.1, 30),
     both as densities of the variance itself. The small noise lower bound lets deterministic
-    functions be interpolated almost exactly.
+    functions be interpolated almost exactly. ``lengthscale_mode`` rescales the length-scale
+    penalty (1 reproduces Optuna's: its mode is at ``l = 1``).
     """
 
     noise_floor: float = 1e-8
+    lengthscale_mode: float = 1.0
     noise_ceiling: float = 1.0
     lengthscale_bounds: tuple[float, float] = (5e-3, 1e2)
     signal_bounds: tuple[float, float] = (1e-2, 1e2)
@@ -101,7 +103,8 @@ class GPHyperPrior:
         """Negative log prior (up to a constant) and its gradient with respect to ``theta``."""
         dim = theta.size - 2
         t_l, t_s, t_n = theta[:dim], theta[dim], theta[dim + 1]
-        lam = np.exp(-2.0 * t_l)  # inverse squared length scales
+        # lam: inverse squared length scales relative to the prior's mode
+        lam = np.exp(-2.0 * t_l) * self.lengthscale_mode**2
         value = float((0.1 / lam + 0.1 * lam).sum())
         grad = np.empty_like(theta)
         grad[:dim] = 0.2 / lam - 0.2 * lam

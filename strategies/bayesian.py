@@ -27,6 +27,7 @@ References: Jones, Schonlau & Welch (1998), *Efficient Global Optimization*; Sno
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import warnings
 from typing import Sequence
@@ -84,6 +85,9 @@ class BayesianOptimization(Strategy):
         16 screened random starts (ranked by their objective value, one Cholesky each).
     noise_floor : float
         Lower bound of the noise variance, relative to the standardised outputs' variance 1.
+    lengthscale_prior : float
+        Mode of the length-scale prior in the unit cube (1: Optuna's prior); smaller values
+        make the model less sure that unexplored regions are flat.
     batch_size : int
         How many suggestions the runner should ask for at once (sets ``max_batch``). Any
         ``ask(n)`` is served (batch members via ``batch_mode``); 1 is the most sample-efficient.
@@ -111,6 +115,7 @@ class BayesianOptimization(Strategy):
         fit_restarts: int = 2,
         noise_floor: float = 1e-8,
         batch_size: int = 1,
+        lengthscale_prior: float = 1.0,
     ) -> None:
         super().__init__(space, seed, budget, fidelity)
         if acquisition not in _ACQUISITIONS:
@@ -135,7 +140,7 @@ class BayesianOptimization(Strategy):
         self.n_candidates = int(n_candidates)
         self.n_local = int(n_local)
         self.fit_restarts = int(fit_restarts)
-        self.prior = GPHyperPrior(noise_floor=float(noise_floor))
+        self.prior = GPHyperPrior(noise_floor=float(noise_floor), lengthscale_mode=float(lengthscale_prior))
         self.fmap = FeatureMap(space)
         design_seed, self._search_seed = np.random.SeedSequence(self.seed).spawn(2)
         self._design = qmc.Sobol(d, scramble=True, seed=np.random.default_rng(design_seed))
@@ -204,7 +209,7 @@ class BayesianOptimization(Strategy):
     def _fit(self, x: np.ndarray, y: np.ndarray) -> tuple[GaussianProcess | None, str]:
         floors = [self.prior.noise_floor] + [f for f in (1e-4, 1e-2) if f > self.prior.noise_floor]
         for attempt, floor in enumerate(floors):
-            prior = self.prior if attempt == 0 else GPHyperPrior(noise_floor=floor)
+            prior = self.prior if attempt == 0 else dataclasses.replace(self.prior, noise_floor=floor)
             try:
                 gp, info = fit_gp(x, y, prior=prior, rng=self._rng, warm_start=self._theta, restarts=self.fit_restarts)
             except (GPFitError, np.linalg.LinAlgError, ValueError) as exc:
