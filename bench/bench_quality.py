@@ -1,6 +1,8 @@
 """Solution quality of the strategies on Branin @50 and Hartmann-6 @100, side by side.
 
-For every strategy of the list below that is registered (others are skipped, and named),
+For every strategy of the list below that is registered (others are skipped, and named;
+``gradient-fd`` / ``gradient-exact`` are ``gradient`` with finite differences / the problems'
+exact gradients),
 ``--seeds`` runs per problem through the harness runner (``harness.runner.drive``) on the
 registered problems ``branin`` and ``hartmann6``. Printed per strategy and problem: the median
 simple regret (best value found minus the known optimum), its interquartile range, and the
@@ -33,7 +35,15 @@ import numpy as np
 from harness.protocols import Budget, Status, StrategyError, Trial
 from harness.registry import problems, strategies
 
-STRATEGIES = ["bayesian", "random", "tpe", "optuna-tpe", "optuna-cmaes", "optuna-gp", "genetic", "gradient"]
+STRATEGIES = ["bayesian", "random", "tpe", "optuna-tpe", "optuna-cmaes", "optuna-gp", "genetic", "gradient-fd",
+              "gradient-exact"]
+#: Rows that are a registered strategy with fixed parameters: label -> (registered name, params).
+#: The issue compares gradient descent with finite differences (each probe an evaluation);
+#: with the problems' exact gradients it is shown separately, as it sees more information.
+VARIANTS = {
+    "gradient-fd": ("gradient", {"gradient": "finite-difference"}),
+    "gradient-exact": ("gradient", {"gradient": "exact"}),
+}
 PROBLEMS = [("branin", 50, 1e-4), ("hartmann6", 100, 0.01)]
 
 
@@ -61,13 +71,22 @@ def _local_loop(problem, strategy, budget: Budget, seed: int) -> list[float]:
 
 def run_one(args: tuple[str, str, int, int, dict]) -> tuple[str, str, int, float, float]:
     """One run; returns (strategy, problem, seed, simple regret, seconds)."""
-    strategy_name, problem_name, budget_amount, seed, params = args
+    label, problem_name, budget_amount, seed, params = args
+    strategy_name, fixed = VARIANTS.get(label, (label, {}))
+    params = {**fixed, **params}
     try:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
     except ImportError:
         pass
+    if strategy_name == "optuna-gp":
+        try:  # one core per run, as for every other strategy
+            import torch
+
+            torch.set_num_threads(1)
+        except ImportError:
+            pass
     problem = problems.create(problem_name)
     budget = Budget(budget_amount)
     strategy = strategies.factory(strategy_name)(problem.space, seed, budget, problem.fidelity, **params)
@@ -76,32 +95,33 @@ def run_one(args: tuple[str, str, int, int, dict]) -> tuple[str, str, int, float
     if drive is not None:
         outcome = drive(problem, strategy, budget, seed=seed)
         if outcome.status != "ok":
-            raise RuntimeError(f"{strategy_name} on {problem_name} seed {seed}: {outcome.error}")
+            raise RuntimeError(f"{label} on {problem_name} seed {seed}: {outcome.error}")
         values = [t.value for t in outcome.trials if t.status is Status.OK]
     else:
         values = _local_loop(problem, strategy, budget, seed)
     finite = [v for v in values if math.isfinite(v)]
     regret = (min(finite) - problem.optimum) if finite else math.inf
-    return strategy_name, problem_name, seed, regret, time.perf_counter() - started
+    return label, problem_name, seed, regret, time.perf_counter() - started
 
 
 def available(names: list[str]) -> tuple[list[str], list[str]]:
     """Split ``names`` into usable strategies and skip notes."""
     usable, skipped = [], []
-    for name in names:
+    for label in names:
+        name, params = VARIANTS.get(label, (label, {}))
         if name not in strategies:
-            skipped.append(f"{name}: not registered")
+            skipped.append(f"{label}: not registered")
             continue
         cls = strategies.factory(name)
         try:
             probe = problems.create("branin")
             if hasattr(cls, "check_compatible"):
                 cls.check_compatible(probe.space, probe.fidelity)
-            cls(probe.space, 0, Budget(10), probe.fidelity)
-        except (StrategyError, ImportError) as exc:
-            skipped.append(f"{name}: {str(exc).splitlines()[0]}")
+            cls(probe.space, 0, Budget(10), probe.fidelity, **params)
+        except (StrategyError, ImportError, TypeError, ValueError) as exc:
+            skipped.append(f"{label}: {str(exc).splitlines()[0]}")
             continue
-        usable.append(name)
+        usable.append(label)
     return usable, skipped
 
 

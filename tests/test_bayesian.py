@@ -233,3 +233,18 @@ def test_batch_size_sets_max_batch():
     space = Space([Float("a", 0, 1)])
     assert strategies.factory("bayesian")(space, 0, Budget(10), None).max_batch == 1
     assert strategies.factory("bayesian")(space, 0, Budget(10), None, batch_size=4).max_batch == 4
+
+
+def test_unfittable_data_falls_back_to_random_and_says_so():
+    space = Space([Float("a", 0, 1), Float("b", 0, 1)])
+    strat = strategies.factory("bayesian")(space, 0, Budget(20), None, n_initial=2, n_candidates=64)
+    configs = space.sample(np.random.default_rng(0), 4)
+    # Values whose sum overflows: the standardised targets are not finite, so no kernel fit
+    # is possible whatever the jitter or noise floor.
+    values = [1e308, 1e308, 1e308, -1e308]
+    strat.tell([Trial(i, c, None, v, None, 1.0, 0.0, 0.0, Status.OK) for i, (c, v) in enumerate(zip(configs, values))])
+    with np.errstate(all="ignore"):
+        suggestion = strat.ask(1)[0]
+    space.validate(suggestion.config)
+    assert "random-fallback" in suggestion.tag
+    assert all("error" in entry for entry in strat.fit_log)
