@@ -120,7 +120,7 @@ def maximise_acquisition(
     incumbents: np.ndarray,
     *,
     n_candidates: int = 2048,
-    n_local: int = 5,
+    n_local: int = 10,
     n_rounds: int = 3,
 ) -> tuple[np.ndarray, float]:
     """Find a raw point with (close to) maximal acquisition.

@@ -111,7 +111,7 @@ class BayesianOptimization(Strategy):
         ucb_kappa: float = 2.0,
         batch_mode: str = "kriging-believer",
         n_candidates: int = 2048,
-        n_local: int = 5,
+        n_local: int = 10,
         fit_restarts: int = 2,
         noise_floor: float = 1e-8,
         batch_size: int = 1,
