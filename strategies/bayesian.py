@@ -4,9 +4,12 @@ The reference model-based strategy of the harness, built on numpy/scipy only:
 
 1. A seeded initial design (scrambled Sobol, ``n_initial`` points).
 2. Every ask after that: standardise the observed values, fit the GP hyperparameters by
-   maximising the log marginal likelihood plus weak priors (:mod:`strategies._gp`), and
+   maximising the log marginal likelihood plus Optuna's hyperpriors (:mod:`strategies._gp`;
+   noise variance >= 1e-8, so deterministic functions are resolved to ~1e-6 regret), and
    maximise log expected improvement (or a confidence bound) over valid points of the space
-   (:mod:`strategies._gp_search`).
+   (:mod:`strategies._gp_search`: Sobol candidates, perturbations of the best points, then
+   L-BFGS-B and discrete neighbour moves from the best candidate, the incumbent and a
+   roulette draw of the rest).
 3. ``ask(n > 1)`` and asks while earlier suggestions are still pending use the *kriging
    believer* (each chosen point is added to the data at its posterior mean before choosing
    the next) or a *constant liar* (at the worst observed value).
@@ -18,6 +21,10 @@ retried with a noise floor of 1e-4 and then 1e-2; if that fails too, the suggest
 uniform random point and its tag says so (``"bayesian:random-fallback:..."``). Tags name the
 source of every suggestion: ``init``, ``logei``/``ucb``, ``*-believer``/``*-liar`` for batch
 members, or ``random-fallback``.
+
+Deterministic for a seed: the design and the search draw from streams spawned from
+``seed``; ``ask`` runs BLAS on one thread (faster for these small matrices, and the same
+floating-point reductions on every machine load).
 
 References: Jones, Schonlau & Welch (1998), *Efficient Global Optimization*; Snoek, Larochelle
 & Adams (2012), *Practical Bayesian Optimization of Machine Learning Algorithms*; Ament et al.
@@ -52,6 +59,7 @@ def _single_thread_blas():
     except ImportError:  # threadpoolctl comes with scikit-learn; without it, run as is
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
+
 
 _ACQUISITIONS = ("logei", "ucb")
 _BATCH_MODES = ("kriging-believer", "constant-liar")
