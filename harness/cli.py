@@ -88,7 +88,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "paper":
             from harness.report.paper import regenerate
 
-            regenerate(rerun=args.rerun)
+            written = regenerate(rerun=args.rerun)
+            print(f"paper figures and tables regenerated in {written}")
             return 0
     except (ConfigError, StoreError, RegistryError, FileNotFoundError) as exc:
         raise UsageError(str(exc)) from None
