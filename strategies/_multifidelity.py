@@ -18,7 +18,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-import numpy as np
 
 from harness.protocols import Budget, Fidelity, Strategy, StrategyError, Suggestion, Trial
 from harness.space import Space

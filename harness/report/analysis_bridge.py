@@ -232,5 +232,5 @@ def _fallback_summary(result: Result) -> list[str]:
     lines = [f"{s} has the lowest median final regret on {c} of {len(med)} problems." for s, c in best.items()]
     if result.cd is not None:
         order = result.cd.avg_ranks.sort_values()
-        lines.append(f"Average ranks at the full budget: " + ", ".join(f"{s} {r:.2f}" for s, r in order.items()) + ". " + result.cd.note)
+        lines.append("Average ranks at the full budget: " + ", ".join(f"{s} {r:.2f}" for s, r in order.items()) + ". " + result.cd.note)
     return lines

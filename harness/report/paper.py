@@ -100,7 +100,7 @@ def baseline_table(pairwise_csv: Path, baseline: str = "random") -> str | None:
         "better / not distinguishable / worse (paired seeds, Holm).}",
         "\\label{tab:versus_baseline}",
         "\\begin{tabular}{lrrlr}", "\\toprule",
-        f"Strategy & $p_\\mathrm{{Holm}}$ & $A_{{12}}$ & magnitude & W/T/L \\\\", "\\midrule",
+        "Strategy & $p_\\mathrm{Holm}$ & $A_{12}$ & magnitude & W/T/L \\\\", "\\midrule",
         *body, "\\bottomrule", "\\end{tabular}", "\\end{table}", ""])
 
 
