@@ -175,7 +175,7 @@ class _Loop:
                 if len(results) != len(batch):
                     raise ValueError("evaluate_batch returned the wrong number of evaluations")
                 each = (time.perf_counter() - start) / len(batch)
-                return [self._judge(r, None, each) for r in results]
+                return [self._judge(r, each) for r in results]
             except TrialTimeout:
                 self.alarm.stop()
             except Exception:  # noqa: BLE001 - isolate the failing configs one by one below
@@ -187,7 +187,7 @@ class _Loop:
                 self.alarm.start()
                 result = self.problem.evaluate(suggestion.config, fidelity, seed)
                 self.alarm.stop()
-                out.append(self._judge(result, None, time.perf_counter() - start))
+                out.append(self._judge(result, time.perf_counter() - start))
             except TrialTimeout:
                 seconds = time.perf_counter() - start
                 out.append((None, f"timeout after {self.alarm.seconds:g} s", Status.TIMEOUT, seconds))
@@ -197,7 +197,7 @@ class _Loop:
         return out
 
     @staticmethod
-    def _judge(result: Any, error: str | None, seconds: float):
+    def _judge(result: Any, seconds: float):
         try:
             evaluation = _as_evaluation(result)
             value = float(evaluation.value)
@@ -207,9 +207,9 @@ class _Loop:
             return evaluation, f"objective returned {value}", Status.FAILED, seconds
         return evaluation, None, Status.OK, seconds
 
-    def record(self, batch: Sequence[Suggestion], results, strategy_seconds: float) -> list[Trial]:
+    def record(self, batch: Sequence[Suggestion], results) -> list[Trial]:
+        """Turn evaluated suggestions into trials (strategy seconds are filled in after tell)."""
         gradients = self._gradients(batch, results)
-        per_trial_strategy = strategy_seconds / len(batch)
         made = []
         for i, (suggestion, (evaluation, error, status, seconds)) in enumerate(zip(batch, results)):
             fidelity = suggestion.fidelity
@@ -228,7 +228,7 @@ class _Loop:
                 test_value=test_value,
                 cost=float(cost),
                 eval_seconds=seconds,
-                strategy_seconds=per_trial_strategy,
+                strategy_seconds=0.0,
                 status=status,
                 error=error,
                 info=None if evaluation is None else evaluation.info,
@@ -315,7 +315,7 @@ def drive(
             if budget.kind == "cost":
                 results, batch = _within_cost(loop, batch, results)
             t1 = time.perf_counter()
-            trials = loop.record(batch, results, 0.0)
+            trials = loop.record(batch, results)
             try:
                 strategy.tell(trials)
             except Exception as exc:  # noqa: BLE001
