@@ -16,7 +16,7 @@ per ask are printed (the machine may be shared; CPU time is the single-core cost
 Optuna's GPSampler's time per trial at the same point (strategy seconds of trials 196..205 of
 a 205-trial run through our ``optuna-gp`` adapter), when torch is importable.
 
-Run: ``python bench/bench_quality.py [--seeds 20] [--jobs 2] [--strategies bayesian,random]``.
+Run: ``python bench/bench_quality.py [--seeds 20] [--first-seed 0] [--jobs 2] [--strategies bayesian,random]``.
 torch is not a dependency; to include Optuna's GPSampler, install the CPU wheel
 (``pip install torch==2.13.0``) or put it on ``PYTHONPATH`` for this script only.
 """
@@ -125,9 +125,11 @@ def available(names: list[str]) -> tuple[list[str], list[str]]:
     return usable, skipped
 
 
-def quality(names: list[str], seeds: int, jobs: int, params: dict[str, dict], per_seed: bool = False) -> None:
-    """Print the quality table."""
-    tasks = [(s, p, b, seed, params.get(s, {})) for s in names for p, b, _ in PROBLEMS for seed in range(seeds)]
+def quality(names: list[str], seeds: int, jobs: int, params: dict[str, dict], per_seed: bool = False,
+            first_seed: int = 0) -> None:
+    """Print the quality table (seeds ``first_seed`` .. ``first_seed + seeds - 1``)."""
+    tasks = [(s, p, b, seed, params.get(s, {})) for s in names for p, b, _ in PROBLEMS
+             for seed in range(first_seed, first_seed + seeds)]
     results: dict[tuple[str, str], list[float]] = {}
     seconds: dict[tuple[str, str], float] = {}
     if jobs > 1:
@@ -207,6 +209,7 @@ def optuna_gp_latency(n_trials: int = 205, window: int = 10) -> list[float] | No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes (the machine may be shared)")
     parser.add_argument("--strategies", default=",".join(STRATEGIES))
     parser.add_argument("--problems", default="branin,hartmann6", help="subset of branin,hartmann6")
@@ -217,13 +220,13 @@ def main() -> None:
     args = parser.parse_args()
     PROBLEMS[:] = [p for p in PROBLEMS if p[0] in args.problems.split(",")]
     names, skipped = available([s for s in args.strategies.split(",") if s])
-    print(f"runner: {'harness.runner.drive' if _drive() else 'local ask/tell loop'}; seeds: {args.seeds}; "
+    print(f"runner: {'harness.runner.drive' if _drive() else 'local ask/tell loop'}; seeds: {args.first_seed}..{args.first_seed + args.seeds - 1}; "
           f"cores: {os.cpu_count()}")
     for note in skipped:
         print(f"skipped {note}")
     if not args.no_quality:
         quality(names, args.seeds, args.jobs, {"bayesian": json.loads(args.bayesian_params)},
-                args.per_seed)
+                args.per_seed, args.first_seed)
     if not args.no_latency and "bayesian" in names:
         wall, cpu = bayesian_latency()
         print(f"\nbayesian ask(1) at 195-204 observations, 6 dims: wall median {np.median(wall):.3f} s "

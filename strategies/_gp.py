@@ -180,6 +180,39 @@ class GaussianProcess:
         return mean, var, dmean, dvar
 
 
+    def sample(self, xs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One joint draw of the latent function at ``xs`` from the posterior.
+
+        Used for Thompson sampling (Thompson 1933; Russo & Van Roy 2014): the draw's minimiser
+        over a candidate set is a suggestion distributed as the posterior of the argmin.
+
+        Parameters
+        ----------
+        xs : ndarray, shape (m, d)
+        rng : numpy.random.Generator
+
+        Returns
+        -------
+        ndarray, shape (m,)
+        """
+        xs = np.asarray(xs, dtype=float)
+        ls = self.lengthscales
+        kstar = matern52(xs, self.x, ls, self.signal_var)
+        mean = kstar @ self.alpha
+        v = linalg.solve_triangular(self.chol, kstar.T, lower=True)
+        cov = matern52(xs, xs, ls, self.signal_var) - v.T @ v
+        m = xs.shape[0]
+        for jitter in (1e-10, 1e-8, 1e-6, 1e-4, 1e-2):
+            try:
+                chol = linalg.cholesky(cov + jitter * self.signal_var * np.eye(m), lower=True, check_finite=False)
+                break
+            except linalg.LinAlgError:
+                continue
+        else:  # degenerate candidate set: independent marginals are still a valid exploration draw
+            return mean + np.sqrt(np.maximum(np.diag(cov), 0.0)) * rng.standard_normal(m)
+        return mean + chol @ rng.standard_normal(m)
+
+
 def _weighted_diff(weights: np.ndarray, xs: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``sum_b weights[a, b] * (xs[a] - x[b])``, shape (m, d)."""
     return xs * weights.sum(1)[:, None] - weights @ x

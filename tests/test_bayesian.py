@@ -191,6 +191,35 @@ def test_constant_liar_batches_are_distinct():
     assert len(keys) == len(configs)
 
 
+def test_thompson_draws_have_sklearns_posterior_mean_and_covariance():
+    x, y = _toy_data()
+    ls, s2, n2 = np.array([0.3, 0.8, 1.7]), 1.3, 1e-4
+    gp = GaussianProcess(x, y, np.r_[np.log(ls), math.log(s2), math.log(n2)])
+    xs = np.random.default_rng(2).random((4, 3))
+    ref_mean, ref_cov = _sklearn_gp(x, y, ls, s2, n2).predict(xs, return_cov=True)
+    rng = np.random.default_rng(3)
+    draws = np.array([gp.sample(xs, rng) for _ in range(4000)])
+    # Monte Carlo tolerance: a few standard errors of the mean and covariance estimates.
+    scale = np.sqrt(np.diag(ref_cov))
+    np.testing.assert_allclose(draws.mean(0), ref_mean, atol=5 * scale.max() / math.sqrt(4000))
+    np.testing.assert_allclose(np.cov(draws.T), ref_cov, atol=0.1 * scale.max() ** 2)
+
+
+def test_thompson_draws_are_tagged_and_can_be_turned_off():
+    problem = problems.create("branin")
+    tags = {}
+    for every in (0, 2):
+        strategy = BayesianOptimization(problem.space, 0, Budget(12), None, n_initial=4, thompson_every=every)
+        for index in range(12):
+            suggestion = strategy.ask(1)[0]
+            value = problem.evaluate(suggestion.config, None, index).value
+            strategy.tell([Trial(index, suggestion.config, None, value, None, 1.0, 0.0, 0.0, Status.OK,
+                                 tag=suggestion.tag)])
+            tags.setdefault(every, []).append(suggestion.tag.split(":")[1])
+    assert "ts" not in tags[0]
+    assert tags[2][4:].count("ts") == 4 and tags[2][5] == "ts"
+
+
 def test_parameters_are_listed():
     params = BayesianOptimization.parameters()
     assert params["acquisition"] == "logei"
