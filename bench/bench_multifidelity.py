@@ -30,7 +30,7 @@ from harness.protocols import Budget
 from harness.registry import problems, strategies
 from harness.runner import drive
 
-MULTI_FIDELITY = ["hyperband", "asha", "successive-halving", "bohb", "hyperband:eta=4", "asha:eta=3"]
+MULTI_FIDELITY = ["hyperband", "asha", "successive-halving", "bohb", "hyperband:eta=3", "asha:eta=3"]
 
 
 def full_fidelity_regret(problem, config, cache: dict) -> float:

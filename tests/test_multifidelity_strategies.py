@@ -74,7 +74,7 @@ def test_schedule_matches_table_1_of_the_hyperband_paper():
 
 def test_hyperband_runs_the_paper_schedule_and_promotes_the_best():
     one_iteration = sum(n * r for bracket in hyperband_schedule(81, 3) for n, r in bracket) / 81
-    trials = run("hyperband", Budget(one_iteration, "cost"))
+    trials = run("hyperband", Budget(one_iteration, "cost"), eta=3)
     assert sum(t.cost for t in trials) == pytest.approx(one_iteration)
     by_rung = defaultdict(list)
     for t in trials:
@@ -97,9 +97,17 @@ def test_hyperband_runs_the_paper_schedule_and_promotes_the_best():
         assert (f"b{bracket}/r{int(rung) - 1}", f"c{config_id}") not in failed
 
 
+def test_hyperband_defaults_to_eta_4():
+    # The default the multi-fidelity bench supports (strategies/hyperband.py docstring).
+    problem = BiasedBowl()
+    hyperband = strategies.factory("hyperband")(problem.space, 0, Budget(10, "cost"), problem.fidelity)
+    assert hyperband.eta == 4
+    assert hyperband.schedule == hyperband_schedule(hyperband.R, 4)
+
+
 def test_min_fidelity_and_integer_rounding():
     problem = BiasedBowl()
-    hb = Hyperband(problem.space, 0, Budget(100, "cost"), problem.fidelity, min_fidelity=3)
+    hb = Hyperband(problem.space, 0, Budget(100, "cost"), problem.fidelity, min_fidelity=3, eta=3)
     assert [n for n, _ in hb.schedule[0]] == [27, 9, 3, 1]
     assert [hb.fidelity_at(r) for _, r in hb.schedule[0]] == [3.0, 9.0, 27.0, 81.0]
     odd = Fidelity("epochs", 1, 10, integer=True)
