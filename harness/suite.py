@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import inspect
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -96,9 +97,26 @@ class Suite:
                         "budget": budget.to_json(),
                         "trial_timeout": self.trial_timeout,
                     }
-                    spec["run_id"] = hashlib.sha1(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+                    # The factories' defaults are part of a run's identity: after a default
+                    # changes in code, stored runs made with the old one are not reused.
+                    identity = {**spec, "problem_defaults": factory_defaults(problems, p.name),
+                                "strategy_defaults": factory_defaults(strategies, s.name)}
+                    spec["run_id"] = hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
                     out.append(spec)
         return out
+
+
+def factory_defaults(registry, name: str) -> dict[str, Any]:
+    """Keyword parameters of a registered factory and their defaults (``{}`` if unknown)."""
+    try:
+        signature = inspect.signature(registry.factory(name))
+    except (RegistryError, TypeError, ValueError):
+        return {}
+    return {
+        key: param.default
+        for key, param in signature.parameters.items()
+        if param.default is not inspect.Parameter.empty and param.kind is not inspect.Parameter.VAR_KEYWORD
+    }
 
 
 def derive_seed(suite_seed: int, *identity: Any) -> int:

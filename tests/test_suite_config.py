@@ -107,3 +107,20 @@ def test_strategy_restricted_to_some_problems(plugin_path):
                         .replace('["random"]', '["random", {name = "grid", problems = ["plugin-faulty"]}]'))
     pairs = {(r["problem"], r["strategy"]) for r in suite.runs()}
     assert pairs == {("plugin-paraboloid", "random"), ("plugin-faulty", "random"), ("plugin-faulty", "grid")}
+
+
+def test_run_ids_change_when_a_factory_default_changes(plugin_path, monkeypatch):
+    # Otherwise a rerun after a default changed in code would silently reuse stale runs.
+    from harness.registry import strategies
+
+    before = [(r["run_id"], r["seed"]) for r in parse_suite(GOOD).runs()]
+    init = strategies.factory("random").__init__
+    defaults = dict(init.__kwdefaults__)
+    changed = {key: ("lhs" if key == "method" else value) for key, value in defaults.items()}
+    assert changed != defaults, "the random strategy should have a 'method' default to change"
+    monkeypatch.setattr(init, "__kwdefaults__", changed)
+    after = [(r["run_id"], r["seed"]) for r in parse_suite(GOOD).runs()]
+    assert [rid for rid, _ in after] != [rid for rid, _ in before]
+    assert all(a != b for (a, _), (b, _) in zip(after, before))
+    # Seeds stay tied to the suite entry, so only the stored runs' reuse is affected.
+    assert [seed for _, seed in after] == [seed for _, seed in before]
