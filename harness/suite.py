@@ -80,6 +80,10 @@ class Suite:
             for s in self.strategies:
                 if s.only is not None and p.label not in s.only:
                     continue
+                # The factories' defaults are part of a run's identity: after a default
+                # changes in code, stored runs made with the old one are not reused.
+                defaults = {"problem_defaults": factory_defaults(problems, p.name),
+                            "strategy_defaults": factory_defaults(strategies, s.name)}
                 for rep in self.repetitions:
                     instance = {"seed": rep, "fixed": FIXED_INSTANCE}.get(p.instance, p.instance)
                     spec = {
@@ -97,10 +101,7 @@ class Suite:
                         "budget": budget.to_json(),
                         "trial_timeout": self.trial_timeout,
                     }
-                    # The factories' defaults are part of a run's identity: after a default
-                    # changes in code, stored runs made with the old one are not reused.
-                    identity = {**spec, "problem_defaults": factory_defaults(problems, p.name),
-                                "strategy_defaults": factory_defaults(strategies, s.name)}
+                    identity = {**spec, **defaults}
                     spec["run_id"] = hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
                     out.append(spec)
         return out
