@@ -18,6 +18,7 @@ from sklearn.gaussian_process.kernels import ConstantKernel, Matern
 
 from harness.protocols import Budget, Status, StrategyError, Trial
 from harness.registry import problems, strategies
+from harness.runner import drive
 from harness.space import Categorical, Float, Int, Space
 from strategies._gp import GaussianProcess, GPHyperPrior, fit_gp, neg_log_posterior
 from strategies._gp_acquisition import log_expected_improvement, log_h
@@ -253,7 +254,8 @@ def test_told_observations_replace_the_initial_design():
 
 def test_rejects_bad_parameters():
     space = Space([Float("a", 0, 1)])
-    for bad in ({"acquisition": "ei"}, {"batch_mode": "x"}, {"noise_floor": 0.0}, {"n_initial": 0}, {"batch_size": 0}):
+    for bad in ({"acquisition": "ei"}, {"batch_mode": "x"}, {"noise_floor": 0.0}, {"n_initial": 0}, {"batch_size": 0},
+                {"prior_mean": "best"}, {"restart_ei": 1.0}, {"restart_ei": -1e-5}, {"restart_patience": 0}):
         with pytest.raises(StrategyError):
             strategies.factory("bayesian")(space, 0, Budget(10), None, **bad)
 
@@ -277,3 +279,69 @@ def test_unfittable_data_falls_back_to_random_and_says_so():
     space.validate(suggestion.config)
     assert "random-fallback" in suggestion.tag
     assert all("error" in entry for entry in strat.fit_log)
+
+
+@pytest.mark.parametrize("prior_mean", ["worst", "mean"])
+def test_the_model_reverts_to_its_prior_mean_far_from_the_data(prior_mean):
+    space = Space([Float("a", 0, 1), Float("b", 0, 1)])
+    strat = strategies.factory("bayesian")(space, 0, Budget(20), None, prior_mean=prior_mean)
+    rng = np.random.default_rng(0)
+    units = 0.2 * rng.random((8, 2))  # all observations in one corner
+    configs = space.decode(units)
+    values = [_quadratic(c) for c in configs]
+    strat.tell([Trial(i, c, None, v, None, 1.0, 0.0, 0.0, Status.OK) for i, (c, v) in enumerate(zip(configs, values))])
+    x, y, centre, std = strat._training_data()
+    gp = GaussianProcess(x, y, np.r_[np.log([0.05, 0.05]), 0.0, math.log(1e-6)])
+    far = gp.predict(np.array([[0.95, 0.95]]))[0][0] * std + centre
+    expected = max(values) if prior_mean == "worst" else float(np.mean(values))
+    assert far == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_converged_run_restarts_with_a_fresh_design_and_model():
+    space = Space([Float("a", 0, 1), Float("b", 0, 1)])
+    configs, strat = _run(space, _quadratic, 0, 40, n_candidates=256, n_initial=5)
+    again, _ = _run(space, _quadratic, 0, 40, n_candidates=256, n_initial=5)
+    assert configs == again
+    # One basin, refined to ~1e-5 expected improvement well before 40 evaluations.
+    assert strat.restarts and strat.restarts[0] < 35
+    first = strat.restarts[0]
+    # After a restart the model sees only the new episode: its fits start again from n_initial.
+    sizes = [entry["n"] for entry in strat.fit_log]
+    restart_fit = sizes.index(5, 1)
+    assert sizes[:restart_fit] == list(range(5, first))
+    assert sizes[restart_fit:restart_fit + 3] == [5, 6, 7]
+    # The best value found before the restart is kept by the run (the harness reads trials).
+    assert min(_quadratic(c) for c in configs) < 1e-4
+    _, never = _run(space, _quadratic, 0, 40, n_candidates=256, n_initial=5, restart_ei=0.0)
+    assert never.restarts == []
+
+
+def test_restart_design_points_are_tagged():
+    space = Space([Float("a", 0, 1), Float("b", 0, 1)])
+    strat = strategies.factory("bayesian")(space, 0, Budget(60), None, n_initial=5, n_candidates=256)
+    sources = []
+    for index in range(40):
+        suggestion = strat.ask(1)[0]
+        sources.append(suggestion.tag.split(":")[1])
+        strat.tell([Trial(index, suggestion.config, None, _quadratic(suggestion.config), None, 1.0, 0.0, 0.0,
+                          Status.OK, tag=suggestion.tag)])
+    first = strat.restarts[0]
+    assert sources[:5] == ["init"] * 5
+    assert sources[first:first + 5] == ["restart"] * 5
+    assert "init" not in sources[5:]
+
+
+def _hartmann6_regret(seed: int, **params) -> tuple[float, BayesianOptimization]:
+    problem = problems.create("hartmann6")
+    strat = BayesianOptimization(problem.space, seed, Budget(100), None, **params)
+    outcome = drive(problem, strat, Budget(100), seed=seed)
+    return min(t.value for t in outcome.trials if t.status is Status.OK) - problem.optimum, strat
+
+
+def test_restarts_escape_hartmann6s_local_minimum():
+    # Seed 2's first basin is the local minimum at -3.20 (regret 0.12): without restarts the
+    # remaining evaluations re-evaluate it; with them a later episode finds the global basin.
+    stuck, without = _hartmann6_regret(2, restart_ei=0.0)
+    escaped, with_restarts = _hartmann6_regret(2)
+    assert 0.1 < stuck < 0.13 and without.restarts == []
+    assert escaped < 0.01 and with_restarts.restarts
