@@ -246,7 +246,7 @@ class BayesianOptimization(Strategy):
 
     def _ask(self, n: int) -> list[Suggestion]:
         out: list[Suggestion] = []
-        if self.restart_ei > 0 and self._converged_asks >= self.restart_patience:
+        if self._converged_asks >= self.restart_patience:  # only counts up when restart_ei > 0
             self._restart()
         # The design runs until n_initial points of the episode are observed or pending (points
         # told from elsewhere count too); the model needs two finite values, so failures prolong it.
@@ -295,8 +295,9 @@ class BayesianOptimization(Strategy):
         return sum(math.isfinite(v) for _, v in self._episode())
 
     def _training_data(self) -> tuple[np.ndarray, np.ndarray, float, float]:
-        units = np.array([u for u, _ in self._episode()])
-        values = np.array([v for _, v in self._episode()])
+        episode = self._episode()
+        units = np.array([u for u, _ in episode])
+        values = np.array([v for _, v in episode])
         finite = np.isfinite(values)
         # Failures count as the worst value seen, which steers the search away from them.
         values = np.where(finite, values, values[finite].max())
