@@ -46,7 +46,8 @@ FLUSH_RUNS = 2000
 #: Run-level columns repeated on every trial row (so one tidy frame needs no join).
 RUN_COLUMNS = (
     "suite", "problem", "problem_name", "strategy", "strategy_name", "repetition", "seed",
-    "problem_seed", "run_id", "optimum", "reference", "budget", "budget_kind", "run_status", "run_error",
+    "problem_seed", "run_id", "optimum", "reference", "fidelity_max", "budget", "budget_kind",
+    "run_status", "run_error",
 )
 
 
@@ -104,9 +105,9 @@ def trials_table(record: Mapping[str, Any], problem: Problem | None, outcome: Ru
     columns["fidelity"] = pa.array([_num(t.fidelity) for t in trials], pa.float64())
     columns["value"] = pa.array([t.value for t in trials], pa.float64())
     columns["test_value"] = pa.array([_num(t.test_value) for t in trials], pa.float64())
-    columns["noise_free_value"] = pa.array(
-        [_num(t.info.get("noise_free_value")) if t.info else math.nan for t in trials], pa.float64()
-    )
+    for name in ("noise_free_value", "full_fidelity_value"):
+        columns[name] = pa.array(
+            [_num(t.info.get(name)) if t.info else math.nan for t in trials], pa.float64())
     costs = [t.cost for t in trials]
     cumulative, total = [], 0.0
     for c in costs:
@@ -116,11 +117,16 @@ def trials_table(record: Mapping[str, Any], problem: Problem | None, outcome: Ru
     columns["cum_cost"] = pa.array(cumulative, pa.float64())
     columns["eval_seconds"] = pa.array([t.eval_seconds for t in trials], pa.float64())
     columns["strategy_seconds"] = pa.array([t.strategy_seconds for t in trials], pa.float64())
+    # Whether the strategy received the problem's exact gradient with this trial: reports
+    # mark such strategies, which see more than a black-box method does.
+    columns["gradient_used"] = pa.array([getattr(t, "gradient", None) is not None for t in trials],
+                                        pa.bool_())
     columns["status"] = pa.array([t.status.value for t in trials], pa.string())
     columns["error"] = pa.array([t.error for t in trials], pa.string())
     columns["info"] = pa.array([None if not t.info else json.dumps(t.info, default=str) for t in trials], pa.string())
     schema_types = {"repetition": pa.int64(), "seed": pa.int64(), "problem_seed": pa.int64(),
-                    "optimum": pa.float64(), "reference": pa.float64(), "budget": pa.float64()}
+                    "optimum": pa.float64(), "reference": pa.float64(),
+                    "fidelity_max": pa.float64(), "budget": pa.float64()}
     for key in RUN_COLUMNS:
         columns[key] = pa.array(columns[key], schema_types.get(key, pa.string()))
     return pa.table(columns)
@@ -334,6 +340,8 @@ def run_record(spec: Mapping[str, Any], problem: Problem, outcome: RunOutcome) -
         "run_id": spec["run_id"],
         "optimum": _num(problem.optimum) if problem is not None else math.nan,
         "reference": _num(getattr(problem, "reference", None)) if problem is not None else math.nan,
+        "fidelity_max": (_num(problem.fidelity.high) if problem is not None
+                         and problem.fidelity is not None else math.nan),
         "budget": float(spec["budget"]["amount"]),
         "budget_kind": spec["budget"]["kind"],
         "run_status": outcome.status,

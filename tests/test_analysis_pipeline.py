@@ -41,7 +41,8 @@ def test_summary_quotes_the_numbers(analysis):
     text = " ".join(analysis.summary)
     assert "bayesian has the best average rank" in text
     assert "Friedman" in text and "random" in text
-    assert re.search(r"A12 = 0\.\d\d, (large|medium|small|negligible)", text)
+    assert re.search(r"A12 = 0\.\d\d", text)
+    assert len(analysis.summary) <= 8
 
 
 def test_strategy_name_resolves_the_baseline_label(frame):
@@ -59,8 +60,9 @@ def test_write_tables_latex_and_csv(analysis, tmp_path):
                  "test_regret"):
         assert {f"{stem}.tex", f"{stem}.csv"} <= names
     tex = (tmp_path / "final_regret.tex").read_text()
-    assert r"\toprule" in tex and r"\bottomrule" in tex and r"\dagger" in tex
+    assert r"\toprule" in tex and r"\bottomrule" in tex and r"$^{+}$" in tex
     assert tex.count(r"\textbf") + tex.count(r"\mathbf") == 6  # one best per problem
+    assert "Holm over the 2 comparisons with random" in tex
     csv = pd.read_csv(tmp_path / "final_regret.csv")
     assert set(csv.columns) >= {"problem", "strategy", "median", "median_low", "median_high",
                                 "vs_baseline", "best"}
@@ -106,15 +108,15 @@ def test_strategy_on_a_subset_of_problems_is_left_out_of_suite_ranks(frame):
     assert "special" not in set(result.ranks["strategy"])
     assert "special" not in set(result.pairwise["a"]) | set(result.pairwise["b"])
     assert "special" in set(result.problem_pairwise["a"]) | set(result.problem_pairwise["b"])
-    assert any("special ran on 1 of 6 problems" in s for s in result.summary)
+    assert any("ranked there only: special" in s for s in result.summary)
     assert result.friedman.set_index("level").loc[1.0, "k_strategies"] == 3
 
 
 def test_summary_warns_when_tests_cannot_reach_significance():
     few = synthetic_trials(n_problems=3, repetitions=4, trials=10, seed=2)
     text = " ".join(analyse(few, n_boot=50).summary)
-    assert "With 3 problems and 3 comparisons the signed-rank test across problems" in text
-    assert "With 4 paired seeds per problem and 3 comparisons" in text
+    assert "across problems with 3 problems and a family of 3, no test can reach" in text
+    assert "per problem with 4 paired seeds and a family of 2, no test can reach" in text
 
 
 def test_dimension_argument_overrides_parameter_count(frame):

@@ -131,24 +131,29 @@ def test_win_tie_loss_counts_both_orders():
     assert tuple(wtl.loc[("y", "x"), ["wins", "ties", "losses"]]) == (0, 1, 1)
 
 
-def test_vectorised_signed_rank_matches_scipy_column_by_column():
+def test_signed_rank_matches_scipy_column_by_column():
+    """Exact where scipy is exact (no ties), scipy's continuity- and tie-corrected normal
+    approximation above 60 non-zero pairs, scipy's exact permutation test with ties/zeros."""
     rng = np.random.default_rng(7)
-    for n in (4, 9, 14, 30, 49, 51, 70):
-        m = 4
-        d = np.where(rng.random((n, m)) < 0.5, rng.integers(-3, 4, size=(n, m)),
-                     rng.normal(size=(n, m))).astype(float)
-        d[:, 1] = rng.normal(size=n)  # no ties: scipy's default (exact up to 50 pairs)
-        d[:, 0] = 0.0 if rng.random() < 0.3 else d[:, 0]
-
-        def reference(column):
-            if not np.any(column != 0):
-                return 1.0
-            magnitude = np.abs(column)
-            tied = len(np.unique(magnitude)) < len(magnitude) or np.any(magnitude == 0)
-            return stats.wilcoxon(column, method="approx" if tied else "auto").pvalue
-
-        expected = [reference(d[:, j]) for j in range(m)]
+    for n in (4, 9, 14, 30, 49):
+        d = rng.normal(size=(n, 2))
+        expected = [stats.wilcoxon(d[:, j], method="exact").pvalue for j in range(2)]
         np.testing.assert_allclose(st.wilcoxon_pvalues(d), expected, rtol=1e-10)
+    for n in (70, 120):
+        d = rng.integers(-5, 6, size=(n, 2)).astype(float)
+        expected = [stats.wilcoxon(d[:, j], method="approx", correction=True).pvalue
+                    for j in range(2)]
+        np.testing.assert_allclose(st.wilcoxon_pvalues(d), expected, rtol=1e-10)
+    for n in (3, 5, 8, 11):
+        d = rng.integers(-2, 3, size=n).astype(float)
+        nonzero = d[d != 0]
+        if len(nonzero) < 2:
+            continue
+        ranks = stats.rankdata(np.abs(nonzero))
+        reference = stats.permutation_test(
+            (nonzero,), lambda x, axis=-1: np.sum(np.where(x > 0, ranks, 0), axis=axis),
+            permutation_type="samples", n_resamples=np.inf, vectorized=True).pvalue
+        assert st.wilcoxon_pvalues(d[:, None])[0] == pytest.approx(reference, rel=1e-10)
 
 
 def test_grouped_bootstrap_brackets_median_and_mean():

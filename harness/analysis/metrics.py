@@ -32,8 +32,24 @@ SCORE_FORMULA = (
     "problem (roughly one untuned configuration)."
 )
 
-_OPTIONAL_FLOAT_COLUMNS = ("noise_free_value", "test_value", "optimum", "reference", "budget",
-                           "cost", "cum_cost", "fidelity")
+_OPTIONAL_FLOAT_COLUMNS = ("noise_free_value", "full_fidelity_value", "test_value", "optimum",
+                           "reference", "budget", "cost", "cum_cost", "fidelity",
+                           "fidelity_max")
+
+#: Regrets below this fraction of ``max(1, |reference|)`` are float noise and count as 0, so
+#: that a value 2e-16 below the optimum never "wins" against one exactly at it.
+REGRET_TOLERANCE = 1e-12
+
+#: How incumbents are chosen, as stated in reports.
+INCUMBENT_RULE = (
+    "A run's incumbent is its best successful evaluation at the problem's full fidelity (on "
+    "problems with a fidelity, cheaper evaluations never become incumbents: a strategy returns "
+    "a configuration it has validated at full fidelity); its regret is the noise-free value of "
+    "that configuration at full fidelity minus the reference. Regrets within "
+    f"{REGRET_TOLERANCE:g} x max(1, |reference|) of zero count as zero. A run whose strategy or "
+    "worker failed before a budget level has no valid result there and ranks last (regret "
+    "counted as infinite)."
+)
 
 
 def _column(df: pd.DataFrame, name: str, default=np.nan) -> np.ndarray:
@@ -55,10 +71,32 @@ def _ok_mask(df: pd.DataFrame) -> np.ndarray:
 
 
 def _true_values(df: pd.DataFrame) -> np.ndarray:
-    """Noise-free value where recorded, else the observed value, shape ``(n,)``."""
+    """Noise-free full-fidelity value where recorded, else the observed value, ``(n,)``."""
     value = _float(df, "value")
     noise_free = _float(df, "noise_free_value")
-    return np.where(np.isfinite(noise_free), noise_free, value)
+    full = _float(df, "full_fidelity_value")
+    return np.where(np.isfinite(full), full, np.where(np.isfinite(noise_free), noise_free, value))
+
+
+def full_fidelity_mask(df: pd.DataFrame) -> np.ndarray:
+    """Whether each trial ran at its problem's full fidelity (always, without a fidelity).
+
+    The full fidelity is the stored ``fidelity_max`` of the run; results stored before that
+    column existed use the largest fidelity observed on the problem.
+    """
+    fidelity = _float(df, "fidelity")
+    top = _float(df, "fidelity_max")
+    if not np.isfinite(top).all():
+        observed = pd.Series(fidelity).groupby(np.asarray(df["problem"], dtype=object)).transform(
+            "max").to_numpy(dtype=float)
+        top = np.where(np.isfinite(top), top, observed)
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(fidelity) | ~np.isfinite(top) | (fidelity >= top * (1 - 1e-9))
+
+
+def _eligible_mask(df: pd.DataFrame) -> np.ndarray:
+    """Trials that may become incumbents: successful and at full fidelity."""
+    return _ok_mask(df) & full_fidelity_mask(df)
 
 
 def dimensions(df: pd.DataFrame) -> pd.Series:
@@ -109,7 +147,7 @@ def references(df: pd.DataFrame) -> pd.DataFrame:
         Indexed by problem, columns ``reference``, ``reference_kind``, ``best_observed``,
         ``test_reference``.
     """
-    ok = _ok_mask(df)
+    ok = _eligible_mask(df)
     code, names = _codes(df["problem"])
     frame = pd.DataFrame({
         "problem": code,
@@ -168,6 +206,9 @@ def _sorted_lean(df: pd.DataFrame) -> pd.DataFrame:
         lean[name] = df[name].to_numpy()[order]
     lean["value"] = _float(df, "value")[order]
     lean["ok"] = _ok_mask(df)[order]
+    lean["eligible"] = _eligible_mask(df)[order]
+    status = df["run_status"] if "run_status" in df.columns else pd.Series("ok", index=df.index)
+    lean["run_failed"] = (status.astype(str) == "failed").to_numpy()[order]
     for name in _OPTIONAL_FLOAT_COLUMNS:
         lean[name] = _float(df, name)[order]
     kind = df["budget_kind"] if "budget_kind" in df.columns else pd.Series(
@@ -187,12 +228,14 @@ def _run_starts(run_code: np.ndarray) -> np.ndarray:
 def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Incumbent trajectory of every run: one row per trial, in run and trial order.
 
-    The incumbent is the trial with the best ``ok`` observed ``value`` so far (ties keep the
-    earlier trial). ``incumbent_true`` is that trial's noise-free value when recorded (noisy
-    synthetic problems), else its value; ``incumbent_test`` its held-out test value. Regret is
-    ``incumbent_true`` minus the trial's own ``optimum`` when known (so per-instance optima are
-    respected), else minus the problem reference of :func:`references`. Rows before a run's
-    first successful trial have NaN incumbents.
+    The incumbent is the trial with the best observed ``value`` so far among the successful
+    full-fidelity trials (:data:`INCUMBENT_RULE`; ties keep the earlier trial).
+    ``incumbent_true`` is that configuration's noise-free full-fidelity value when recorded,
+    else its value; ``incumbent_test`` its held-out test value. Regret is ``incumbent_true``
+    minus the trial's own ``optimum`` when known (so per-instance optima are respected), else
+    minus the problem reference of :func:`references`, with float noise below
+    :data:`REGRET_TOLERANCE` counted as 0. Rows before a run's first eligible trial have NaN
+    incumbents.
 
     Parameters
     ----------
@@ -218,7 +261,7 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
     n = len(d)
     groups = d["run_code"]
 
-    value = np.where(d["ok"].to_numpy(), d["value"].to_numpy(dtype=float), np.inf)
+    value = np.where(d["eligible"].to_numpy(), d["value"].to_numpy(dtype=float), np.inf)
     best = pd.Series(value).groupby(groups.to_numpy()).cummin().to_numpy()
     previous = np.empty(n)
     previous[1:] = best[:-1]
@@ -231,8 +274,8 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
     safe = np.where(has, position, 0)
 
     incumbent = np.where(has, best, np.nan)
-    noise_free = d["noise_free_value"].to_numpy()[safe]
-    incumbent_true = np.where(has & np.isfinite(noise_free), noise_free, incumbent)
+    true_values = _true_values(d)
+    incumbent_true = np.where(has, true_values[safe], np.nan)
     incumbent_test = np.where(has, d["test_value"].to_numpy()[safe], np.nan)
 
     problem_code, problem_names = _codes(d["problem"])
@@ -240,6 +283,8 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
     optimum = d["optimum"].to_numpy()
     row_ref = np.where(np.isfinite(optimum), optimum, row_ref)
     regret = incumbent_true - row_ref
+    tolerance = REGRET_TOLERANCE * np.maximum(1.0, np.abs(np.nan_to_num(row_ref)))
+    regret = np.where(np.abs(regret) < tolerance, 0.0, regret)
     test_ref = refs["test_reference"].reindex(problem_names).to_numpy(dtype=float)[problem_code]
 
     cost = d["cost"].to_numpy()
@@ -262,9 +307,8 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
         "evals": evals,
         "cum_cost": cum_cost,
         "value": np.where(d["ok"].to_numpy(), d["value"].to_numpy(dtype=float), np.nan),
-        "value_true": np.where(d["ok"].to_numpy(), np.where(
-            np.isfinite(d["noise_free_value"].to_numpy()), d["noise_free_value"].to_numpy(),
-            d["value"].to_numpy(dtype=float)), np.nan),
+        "value_true": np.where(d["ok"].to_numpy(), true_values, np.nan),
+        "full_fidelity": full_fidelity_mask(d),
         "reference": row_ref,
         "incumbent": incumbent,
         "incumbent_true": incumbent_true,
@@ -274,6 +318,7 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
         "test_regret": incumbent_test - test_ref,
         "run_budget": d["budget"].to_numpy(),
         "budget_kind": d["budget_kind"],
+        "run_failed": d["run_failed"].to_numpy(),
     })
 
 
@@ -403,7 +448,8 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "a
         unit`` (``evaluations`` or ``cost``), ``level`` (the budget's identifier across
         problems: the fraction, or the absolute budget when ``budgets`` is given), ``budget,
         budget_fraction, spent, value, value_true,
-        regret, log10_regret, test_value, test_regret, score, auc_regret, auc_log10_regret``.
+        regret, log10_regret, test_value, test_regret, score, auc_regret, auc_log10_regret,
+        failed`` (a failed run that stopped before this budget: regrets are ``inf``).
     """
     _check_by(by)
     inc = _as_incumbents(df)
@@ -446,6 +492,9 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "a
         "repetition": inc["repetition"].to_numpy()[starts],
     }
     run_lengths = ends - starts + 1
+    run_failed = (inc["run_failed"].to_numpy(dtype=bool)[starts] if "run_failed" in inc.columns
+                  else np.zeros(len(starts), dtype=bool))
+    run_total_spend = x[ends] if n_rows else np.zeros(0)
     pieces = []
     for level, budget in zip(levels, per_run_budgets):
         row_budget = np.repeat(budget, run_lengths)
@@ -461,8 +510,13 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "a
             auc = (np.where(has, area[idx], 0.0) + last_regret * rest) / budget
             auc_log = (np.where(has, area_log[idx], 0.0) + last_log * rest) / budget
 
-        def at(column):
-            return np.where(has, inc[column].to_numpy(dtype=float)[idx], np.nan)
+        # A failed run that stopped short of this budget has no valid result at it: it
+        # ranks last instead of being carried flat to the end.
+        failed = run_failed & (run_total_spend < budget * (1 - 1e-9))
+
+        def at(column, failed_value=np.nan):
+            values = np.where(has, inc[column].to_numpy(dtype=float)[idx], np.nan)
+            return np.where(failed, failed_value, values)
 
         piece = pd.DataFrame(run_rows)
         piece["by"] = by
@@ -474,12 +528,13 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "a
         piece["spent"] = spent
         piece["value"] = at("incumbent")
         piece["value_true"] = at("incumbent_true")
-        piece["regret"] = at("regret")
-        piece["log10_regret"] = at("log10_regret")
+        piece["regret"] = at("regret", np.inf)
+        piece["log10_regret"] = at("log10_regret", np.inf)
         piece["test_value"] = at("incumbent_test")
-        piece["test_regret"] = at("test_regret")
-        piece["auc_regret"] = auc
-        piece["auc_log10_regret"] = auc_log
+        piece["test_regret"] = at("test_regret", np.inf)
+        piece["auc_regret"] = np.where(failed, np.inf, auc)
+        piece["auc_log10_regret"] = np.where(failed, np.inf, auc_log)
+        piece["failed"] = failed
         pieces.append(piece)
     out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
     if len(out):

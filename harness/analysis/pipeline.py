@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from harness.analysis import fixed_target, metrics
+from harness.analysis import decisions, fixed_target, intervals, metrics
 from harness.analysis import statistics as st
 
 
@@ -35,16 +35,25 @@ class Analysis:
     ranks, average_ranks : DataFrame
         :func:`statistics.ranks` and :func:`statistics.average_ranks` (on median regret).
     friedman : DataFrame
-        Per level: Friedman and Iman-Davenport statistics over problems, the Nemenyi CD.
+        :func:`decisions.friedman_table`: per level, the Friedman test over problems (exact
+        or permutation p-value for small samples, the method stated).
     cliques : dict
-        Level -> groups of strategies the Nemenyi CD cannot separate.
+        Level -> groups of strategies that no all-pairs Wilcoxon-Holm test separates (the
+        bars of the critical-difference diagram).
     pairwise : DataFrame
-        Per level and pair: Wilcoxon-Holm over problems (blocks = problems, values = median
-        regret), mean per-problem A12 and win/tie/loss counts over problems.
+        :func:`decisions.across_pairwise` over all pairs: Wilcoxon-Holm across problems on
+        median log10 regret, Holm over the ``k (k - 1) / 2`` pairs, mean per-problem A12,
+        Bayesian signed-rank probabilities and win/tie/loss counts over problems.
+    pairwise_control : DataFrame
+        The same for the ``k - 1`` comparisons with the baseline (its own Holm family);
+        empty without a baseline.
     problem_pairwise : DataFrame
-        :func:`statistics.per_problem_pairwise`: tests within each problem over paired seeds.
+        :func:`statistics.per_problem_pairwise`: all pairs within each problem over paired
+        seeds, Holm within the problem.
+    problem_control : DataFrame
+        The same, every strategy versus the baseline within each problem.
     win_tie_loss : DataFrame
-        :func:`statistics.win_tie_loss`.
+        :func:`statistics.win_tie_loss` of the all-pairs per-problem tests.
     targets, runtimes, ecdf, art : DataFrame
         The fixed-target view (:mod:`harness.analysis.fixed_target`).
     summary : list of str
@@ -57,6 +66,8 @@ class Analysis:
         The level quoted in the summary and tables (the largest).
     score_formula, score_zero : str
         The normalised-score formula and which zero it used.
+    gradient_strategies : list of str
+        Strategies that received exact gradients (marked in every table and figure).
     notes : list of str
         Methodological choices a reader should know.
     """
@@ -72,7 +83,9 @@ class Analysis:
     friedman: pd.DataFrame
     cliques: dict
     pairwise: pd.DataFrame
+    pairwise_control: pd.DataFrame
     problem_pairwise: pd.DataFrame
+    problem_control: pd.DataFrame
     win_tie_loss: pd.DataFrame
     targets: pd.DataFrame
     runtimes: pd.DataFrame
@@ -84,6 +97,7 @@ class Analysis:
     score_formula: str
     score_zero: str
     alpha: float = 0.05
+    gradient_strategies: list = field(default_factory=list)
     summary: list = field(default_factory=list)
     notes: list = field(default_factory=list)
 
@@ -113,61 +127,27 @@ def resolve_baseline(df: pd.DataFrame, baseline: str | None) -> str | None:
     return None
 
 
-def _suite_pairwise(fin: pd.DataFrame, problem_pairwise: pd.DataFrame,
-                    wtl: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    pieces = []
-    for level, group in fin.groupby("level", sort=True):
-        matrix = group.pivot_table(index="problem", columns="strategy", values="regret",
-                                   aggfunc="median")
-        table = st.wilcoxon_holm(matrix, alpha)
-        table.insert(0, "level", level)
-        pieces.append(table)
-    if not pieces:
-        return pd.DataFrame()
-    out = pd.concat(pieces, ignore_index=True)
-    # Across problems the values are on different scales, so the effect size is the mean of
-    # the per-problem A12s (each over that problem's runs), not one A12 of pooled values.
-    mean_a12 = problem_pairwise.groupby(["level", "a", "b"])["a12"].mean()
-    out["a12"] = [mean_a12.get((lv, a, b), np.nan)
-                  for lv, a, b in zip(out["level"], out["a"], out["b"])]
-    out["magnitude"] = [st.a12_magnitude(v) for v in out["a12"]]
-    out["better"] = np.where(out["significant"],
-                             np.where(out["a12"] > 0.5, out["a"], out["b"]), "")
-    if out.empty or wtl.empty:
-        return out.assign(wins=np.nan, ties=np.nan, losses=np.nan)
-    counts = wtl.rename(columns={"strategy": "a", "opponent": "b"})
-    counts = counts.astype({"level": float, "a": object, "b": object})
-    out = out.astype({"level": float, "a": object, "b": object})
-    return out.merge(counts, on=["level", "a", "b"], how="left")
+def _cliques(average_ranks: pd.DataFrame, pairwise: pd.DataFrame) -> dict:
+    cliques = {}
+    for level, group in average_ranks[average_ranks["level"].astype(str) != "all"].groupby(
+            "level", sort=True):
+        ranks = group.set_index("strategy")["average_rank"].astype(float)
+        at = pairwise[pairwise["level"] == float(level)] if not pairwise.empty else pairwise
+        cliques[float(level)] = decisions.cliques_from_decisions(ranks, at)
+    return cliques
 
 
-def _friedman_table(fin: pd.DataFrame, alpha: float) -> tuple[pd.DataFrame, dict]:
-    rows, cliques = [], {}
-    for level, group in fin.groupby("level", sort=True):
-        matrix = group.pivot_table(index="problem", columns="strategy", values="regret",
-                                   aggfunc="median").dropna()
-        result = st.friedman(matrix)
-        k, n = result.k, result.n
-        cd = st.nemenyi_cd(k, n, alpha) if k >= 2 and n >= 1 else np.nan
-        avg = pd.Series(result.average_ranks)
-        cliques[level] = st.cd_cliques(avg, cd) if np.isfinite(cd) else []
-        rows.append({"level": level, "n_problems": n, "k_strategies": k,
-                     "statistic": result.statistic, "pvalue": result.pvalue,
-                     "iman_davenport": result.iman_davenport,
-                     "iman_davenport_pvalue": result.iman_davenport_pvalue,
-                     "alpha": alpha, "cd": cd})
-    return pd.DataFrame(rows), cliques
-
-
-def _final_summary(fin: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
-    boot = st.grouped_bootstrap(fin, "regret", n_boot=n_boot, seed=seed)
-    extra = fin.groupby(["problem", "level", "strategy"], sort=True).agg(
+def _final_summary(fin: pd.DataFrame) -> pd.DataFrame:
+    keys = ["problem", "level", "strategy"]
+    summary = intervals.grouped_median_intervals(fin, "regret", keys)
+    extra = fin.groupby(keys, sort=True).agg(
         mean_score=("score", "mean"), median_score=("score", "median"),
         median_log10_regret=("log10_regret", "median"),
         median_test_regret=("test_regret", "median"),
         median_auc_log10_regret=("auc_log10_regret", "median"),
-        median_auc_regret=("auc_regret", "median")).reset_index()
-    return boot.merge(extra, on=["problem", "level", "strategy"], how="left")
+        median_auc_regret=("auc_regret", "median"),
+        n_failed=("failed", "sum")).reset_index()
+    return summary.merge(extra, on=keys, how="left")
 
 
 def _uses_cost(df: pd.DataFrame) -> bool:
@@ -235,26 +215,41 @@ def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
     common = st.common_strategies(fin)
     fin_common = fin[fin["strategy"].isin(common)]
     rank_frame = st.ranks(fin)
+    rank_table = st.average_ranks(rank_frame)
     problem_pw = st.per_problem_pairwise(fin, alpha=alpha)
+    problem_control = (st.per_problem_pairwise(fin, alpha=alpha, control=base)
+                       if base is not None else pd.DataFrame())
     wtl = st.win_tie_loss(problem_pw)
-    friedman_frame, cliques = _friedman_table(fin_common, alpha)
+    pairwise = decisions.across_pairwise(fin_common, problem_pw, alpha, seed=seed)
+    pairwise_control = (decisions.across_pairwise(fin_common, problem_control, alpha,
+                                                  control=base, seed=seed)
+                        if base is not None and base in common else pd.DataFrame())
     tgt = fixed_target.targets(inc)
     rt = fixed_target.runtimes(inc, tgt, by)
     analysis = Analysis(
         references=refs, dimensions=dims, incumbents=inc, final=fin, final_cost=fin_cost,
-        final_summary=_final_summary(fin, n_boot, seed), ranks=rank_frame,
-        average_ranks=st.average_ranks(rank_frame), friedman=friedman_frame, cliques=cliques,
-        pairwise=_suite_pairwise(fin_common, problem_pw, wtl, alpha),
-        problem_pairwise=problem_pw,
+        final_summary=_final_summary(fin), ranks=rank_frame,
+        average_ranks=rank_table,
+        friedman=decisions.friedman_table(fin_common, alpha, seed=seed),
+        cliques=_cliques(rank_table, pairwise),
+        pairwise=pairwise, pairwise_control=pairwise_control,
+        problem_pairwise=problem_pw, problem_control=problem_control,
         win_tie_loss=wtl, targets=tgt, runtimes=rt,
         ecdf=fixed_target.ecdf(rt, per_dimension=True),
         art=fixed_target.average_runtime(rt, n_boot=n_boot, seed=seed),
         baseline=base, levels=levels, headline_level=max(levels) if levels else np.nan,
         score_formula=metrics.SCORE_FORMULA, score_zero=metrics.score_zero_kind(fin, base),
-        alpha=alpha,
+        alpha=alpha, gradient_strategies=_gradient_strategies(df),
         notes=_notes(budgets, by, base, baseline, dims) + _partial_notes(fin, common))
     analysis.summary = summarise(analysis)
     return analysis
+
+
+def _gradient_strategies(df: pd.DataFrame) -> list[str]:
+    if "gradient_used" not in df.columns:
+        return []
+    used = df["gradient_used"].fillna(False).astype(bool)
+    return sorted(str(s) for s in df.loc[used, "strategy"].unique())
 
 
 def _partial_notes(fin: pd.DataFrame, common: list[str]) -> list[str]:
@@ -272,22 +267,29 @@ def _partial_notes(fin: pd.DataFrame, common: list[str]) -> list[str]:
 
 def _notes(budgets, by, base, asked, dims) -> list[str]:
     notes = [
-        "Regret is measured on the noise-free value of the incumbent where the problem records "
-        "one, against the known optimum, else the pinned reference, else the best value ever "
-        "observed in these runs.",
+        metrics.INCUMBENT_RULE + " The reference is the known optimum, else the task's pinned "
+        "reference, else (said per problem) the best value observed in these runs.",
         "Budget levels are " + ("absolute budgets" if budgets is not None else
                                 "fractions of each problem's budget") +
         ", counted in " + {"evals": "evaluations", "cost": "cumulative fidelity-weighted cost",
                            "auto": "each problem's budget unit (fidelity-weighted cost for "
                                    "problems with cost budgets, evaluations otherwise)"}[by]
         + ".",
-        "Ranks, the Friedman test and the Nemenyi critical difference use one block per problem "
-        "(the median regret over its repetitions), as in Demsar (2006); pairwise tests across "
-        "problems are Wilcoxon signed-rank on those medians with Holm's correction, and the "
-        "effect size is the mean over problems of the per-problem Vargha-Delaney A12.",
-        "Per-problem tests pair runs by repetition (same problem seed) and use the Wilcoxon "
-        "signed-rank test with Holm's correction over the pairs of the problem; a win is a "
-        "significant difference in favour of the strategy.",
+        "Across problems each problem is one block whose value is a strategy's median log10 "
+        "regret (scale-free, so no problem's scale dominates). The Friedman test uses the exact "
+        "or permutation distribution for fewer than 30 problems. Pairwise tests are Wilcoxon "
+        "signed-rank tests (exact conditional distribution with midranks for ties, zeros dropped, "
+        "up to 60 non-zero differences), Holm-corrected over the family each table shows: all "
+        "pairs in the pairwise table and the critical-difference diagram (whose bars join "
+        "strategies no test separates), the comparisons with the baseline in versus-baseline "
+        "views. Effect sizes are the mean per-problem Vargha-Delaney A12; the Bayesian "
+        "signed-rank test (Benavoli et al. 2017) gives P(better / equivalent / worse) with a "
+        f"region of practical equivalence of {decisions.ROPE_LOG10:g} in log10 regret.",
+        "Per-problem tests pair runs by repetition (same problem seed) and compare regrets with "
+        "the same signed-rank test, Holm-corrected within the problem over the family shown.",
+        "Intervals of medians are distribution-free order-statistic confidence intervals with "
+        "coverage of at least 95%; with 5 runs or fewer no such interval exists and the range is "
+        "shown instead, labelled 'range'.",
         "Fixed-target runtimes, ECDFs and aRT are reported per problem dimension "
         f"(dimensions here: {sorted(set(int(d) for d in dims))}); they are never pooled "
         "across dimensions.",

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from harness.analysis.exact_tests import TestResult, signed_rank_test
+
 #: Two-tailed Nemenyi critical values q_alpha for k = 2..10 (Demsar 2006, Table 5a): the
 #: studentized range statistic divided by sqrt(2).
 NEMENYI_Q = {
@@ -205,15 +207,6 @@ def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
     return nemenyi_q(k, alpha) * float(np.sqrt(k * (k + 1) / (6.0 * n)))
 
 
-def nemenyi_pvalues(avg_ranks: pd.Series, n: int) -> pd.DataFrame:
-    """Pairwise Nemenyi p-values from average ranks over ``n`` blocks, shape ``(k, k)``."""
-    k = len(avg_ranks)
-    r = avg_ranks.to_numpy(dtype=float)
-    z = np.abs(r[:, None] - r[None, :]) / np.sqrt(k * (k + 1) / (6.0 * n))
-    p = stats.studentized_range.sf(z * np.sqrt(2.0), k, np.inf) if k >= 2 else np.ones((k, k))
-    return pd.DataFrame(np.clip(p, 0.0, 1.0), index=avg_ranks.index, columns=avg_ranks.index)
-
-
 def cd_cliques(avg_ranks: pd.Series, cd: float) -> list[list[str]]:
     """Maximal groups of strategies whose average ranks all differ by less than ``cd``.
 
@@ -267,29 +260,31 @@ def wilcoxon_p(x, y) -> float:
     return float(wilcoxon_pvalues((x[keep] - y[keep])[:, None])[0])
 
 
+def paired_differences(x, y) -> np.ndarray:
+    """``x - y`` where two equal infinities (two failed runs) count as a tie, not NaN."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(x) & (x == y), 0.0, x - y)
+
+
 def wilcoxon_pvalues(differences) -> np.ndarray:
     """Two-sided signed-rank p-values of each column of paired differences, shape ``(m,)``.
 
-    Zeros are dropped (Wilcoxon's convention, scipy's default). A column without zeros or
-    tied magnitudes gets ``scipy.stats.wilcoxon``'s default p-value (exact distribution up to
-    50 pairs, normal approximation above); a column with zeros or ties gets the normal
-    approximation with tie correction (``method="approx"``), as R's ``wilcox.test`` does,
-    because scipy's exact treatment of ties is a permutation test that takes seconds per
-    column from about 10 pairs on. An all-zero or empty column gives 1.0.
+    Each column is tested by :func:`harness.analysis.exact_tests.signed_rank_test`: zeros
+    dropped, midranks for ties, the exact conditional distribution up to 60 non-zero pairs
+    and the normal approximation with tie and continuity corrections above. An all-zero or
+    empty column gives 1.0.
     """
+    return np.array([r.pvalue for r in wilcoxon_results(differences)])
+
+
+def wilcoxon_results(differences) -> list[TestResult]:
+    """:func:`signed_rank_test` of each column of an ``(n, m)`` array of differences."""
     d = np.asarray(differences, dtype=float)
-    n, m = d.shape
-    p = np.ones(m)
-    if n == 0 or m == 0:
-        return p
-    informative = np.any(d != 0, axis=0)
-    magnitude = np.sort(np.abs(d), axis=0)
-    clean = ~((magnitude == 0).any(axis=0) | (np.diff(magnitude, axis=0) == 0).any(axis=0))
-    for group, method in ((informative & clean, "auto"), (informative & ~clean, "approx")):
-        if group.any():
-            with np.errstate(all="ignore"):
-                p[group] = stats.wilcoxon(d[:, group], axis=0, method=method).pvalue
-    return p
+    if d.ndim != 2:
+        raise ValueError(f"The 'differences' argument must be 2-D (n, m). Got {d.ndim}-D.")
+    return [signed_rank_test(d[:, j]) for j in range(d.shape[1])]
 
 
 def a12(x, y) -> float:
@@ -330,45 +325,87 @@ def a12_magnitude(a: float) -> str:
     return "negligible"
 
 
-def wilcoxon_holm(matrix, alpha: float = 0.05) -> pd.DataFrame:
-    """Pairwise Wilcoxon signed-rank tests over paired blocks, Holm-corrected over all pairs.
+#: Names of the two correction families a table can report.
+FAMILY_ALL_PAIRS = "all pairs"
+FAMILY_CONTROL = "versus control"
+
+
+def wilcoxon_holm(matrix, alpha: float = 0.05, control: str | None = None) -> pd.DataFrame:
+    """Pairwise Wilcoxon signed-rank tests over paired blocks, Holm-corrected over the family.
+
+    The family is the set of comparisons a table reports, so that the correction neither
+    inflates nor deflates what is shown: all ``k (k - 1) / 2`` pairs when ``control`` is None,
+    else the ``k - 1`` comparisons of every strategy with ``control``.
 
     Parameters
     ----------
     matrix : DataFrame
-        Shape ``(n, k)``, lower is better; rows with a NaN are dropped.
+        Shape ``(n, k)``, lower is better; each pair uses the blocks where both are not NaN
+        (``inf`` is a failed run and ranks worst).
     alpha : float
         Level used for the ``significant`` column.
+    control : str, optional
+        Column compared with every other one.
 
     Returns
     -------
     DataFrame
-        One row per pair ``a < b`` (column order): ``a, b, n, median_a, median_b, p, p_holm,
-        significant, a12`` (``P(value of a < value of b) + 0.5 P(tie)`` over the blocks,
-        unpaired, see :func:`a12`), ``magnitude`` and ``better`` (``a``, ``b``, or ``""``
-        when not significant).
+        One row per comparison (``b`` is the control in a control family): ``a, b, n``
+        (paired blocks), ``n_nonzero`` (non-zero differences), ``median_a, median_b,
+        statistic`` (``T+``), ``p, method`` (exact / normal approx.), ``p_holm,
+        family, family_size, significant, a12`` (``P(a < b) + 0.5 P(tie)`` over the blocks,
+        unpaired, see :func:`a12`), ``magnitude`` and ``better`` (``a``, ``b`` or ``""``).
     """
     matrix = matrix if isinstance(matrix, pd.DataFrame) else pd.DataFrame(matrix)
-    values = matrix.dropna().to_numpy(dtype=float)
     names = list(matrix.columns)
-    pairs = list(combinations(range(len(names)), 2))
-    first = np.array([i for i, _ in pairs], dtype=int)
-    second = np.array([j for _, j in pairs], dtype=int)
-    p = wilcoxon_pvalues(values[:, first] - values[:, second]) if pairs else np.zeros(0)
-    medians = np.median(values, axis=0) if len(values) else np.full(len(names), np.nan)
-    out = pd.DataFrame({
-        "a": [names[i] for i in first], "b": [names[j] for j in second],
-        "n": len(values), "median_a": medians[first] if pairs else [],
-        "median_b": medians[second] if pairs else [], "p": p,
-        # P(a's value < b's value): a12 with the roles swapped, since lower is better.
-        "a12": [a12(values[:, j], values[:, i]) for i, j in pairs]})
-    out["p_holm"] = holm(out["p"].to_numpy()) if len(out) else []
+    if control is not None and control not in names:
+        raise ValueError(f"The control '{control}' is not a column of the matrix.")
+    if control is None:
+        pairs = list(combinations(names, 2))
+        family = FAMILY_ALL_PAIRS
+    else:
+        pairs = [(name, control) for name in names if name != control]
+        family = FAMILY_CONTROL
+    rows = []
+    for a_name, b_name in pairs:
+        both = matrix[[a_name, b_name]].dropna()
+        x = both[a_name].to_numpy(dtype=float)
+        y = both[b_name].to_numpy(dtype=float)
+        result = signed_rank_test(paired_differences(x, y))
+        rows.append({"a": a_name, "b": b_name, "n": len(both),
+                     "median_a": np.median(x) if len(x) else np.nan,
+                     "median_b": np.median(y) if len(y) else np.nan,
+                     "statistic": result.statistic, "n_nonzero": result.n,
+                     "p": result.pvalue,
+                     "method": result.method, "a12": a12(y, x)})
+    columns = ["a", "b", "n", "n_nonzero", "median_a", "median_b", "statistic", "p", "method",
+               "p_holm",
+               "family", "family_size", "significant", "a12", "magnitude", "better"]
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    out = pd.DataFrame(rows)
+    out["p_holm"] = holm(out["p"].to_numpy())
+    out["family"] = family
+    out["family_size"] = len(out)
     out["significant"] = out["p_holm"] < alpha
     out["magnitude"] = [a12_magnitude(v) for v in out["a12"]]
-    out["better"] = np.where(out["significant"], np.where(out["a12"] > 0.5, out["a"], out["b"]),
-                             "")
-    return out[["a", "b", "n", "median_a", "median_b", "p", "p_holm", "significant", "a12",
-                "magnitude", "better"]]
+    out["better"] = decide_better(out)
+    return out[columns]
+
+
+def decide_better(table: pd.DataFrame) -> np.ndarray:
+    """Winner of each significant comparison (``a`` or ``b``), ``""`` when not significant.
+
+    The direction is that of the signed-rank statistic, the quantity the test is about:
+    ``T+`` sums the ranks of the pairs where ``a`` is worse, so ``a`` wins when ``T+`` is
+    below its null mean ``n (n + 1) / 4`` over the ``n_nonzero`` non-zero differences.
+    """
+    if table.empty:
+        return np.array([], dtype=object)
+    n = table["n_nonzero"].to_numpy(dtype=float)
+    a_wins = table["statistic"].to_numpy(dtype=float) < n * (n + 1) / 4.0
+    return np.where(table["significant"].to_numpy(dtype=bool),
+                    np.where(a_wins, table["a"], table["b"]), "").astype(object)
 
 
 def bootstrap_ci(x, stat: str = "median", n_boot: int = 2000, level: float = 0.95,
@@ -453,19 +490,19 @@ def grouped_bootstrap(fin: pd.DataFrame, metric: str = "regret", keys=("problem"
                                        "mean", "mean_low", "mean_high"])
 
 
-def per_problem_pairwise(fin: pd.DataFrame, metric: str = "regret",
-                         alpha: float = 0.05) -> pd.DataFrame:
+def per_problem_pairwise(fin: pd.DataFrame, metric: str = "regret", alpha: float = 0.05,
+                         control: str | None = None) -> pd.DataFrame:
     """Pairwise comparisons within each problem and budget level, over its repetitions.
 
     Runs are paired by repetition (same problem seed for every strategy), so the test is the
-    Wilcoxon signed-rank test on complete repetitions, Holm-corrected over the pairs of the
-    problem; A12 uses every run (unpaired).
+    Wilcoxon signed-rank test over the repetitions both strategies completed, Holm-corrected
+    within the problem over the family of :func:`wilcoxon_holm` (all pairs, or every
+    strategy versus ``control``).
 
     Returns
     -------
     DataFrame
-        ``problem, level`` plus the columns of :func:`wilcoxon_holm`, with ``a12`` recomputed
-        on all runs.
+        ``problem, level`` plus the columns of :func:`wilcoxon_holm`.
     """
     pieces = []
     for level, at_level in fin.groupby("level", sort=True):
@@ -474,15 +511,9 @@ def per_problem_pairwise(fin: pd.DataFrame, metric: str = "regret",
                                     observed=True)
         for problem, block in wide.groupby(level="problem", sort=True, observed=True):
             block = block.dropna(axis=1, how="all")
-            table = wilcoxon_holm(block, alpha)
-            if len(table):
-                # A12 over every run of the two strategies, paired or not.
-                runs = {s: block[s].to_numpy(dtype=float) for s in block.columns}
-                table["a12"] = [a12(runs[b], runs[a]) for a, b in zip(table["a"], table["b"])]
-                table["magnitude"] = [a12_magnitude(v) for v in table["a12"]]
-                table["better"] = np.where(
-                    table["significant"], np.where(table["a12"] > 0.5, table["a"], table["b"]),
-                    "")
+            if control is not None and control not in block.columns:
+                continue
+            table = wilcoxon_holm(block, alpha, control=control)
             table.insert(0, "level", level)
             table.insert(0, "problem", problem)
             pieces.append(table)

@@ -1,4 +1,9 @@
-"""Plain-language summary sentences generated from the numbers of an :class:`Analysis`."""
+"""The plain-language summary: at most about eight sentences, the answer first.
+
+Every sentence is rendered from the decisions of :mod:`harness.analysis.decisions` (the same
+rows the tables and the critical-difference diagram show), never recomputed here. Failures
+come first, because a comparison that hides a crashed run is not a comparison.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,16 @@ import pandas as pd
 
 from harness.analysis import statistics as st
 
+#: Significant pairs named in the summary before it refers the reader to the table.
+MAX_NAMED_PAIRS = 4
+
 
 def format_p(p: float) -> str:
-    """``p < 0.001``, ``p < 0.01`` or ``p = 0.034`` style."""
+    """``p < 0.001``, ``p = 0.0034`` or ``p = 0.12`` style."""
     if not np.isfinite(p):
         return "p = n/a"
     if p < 0.001:
         return "p < 0.001"
-    if p < 0.01:
-        return "p < 0.01"
     return f"p = {p:.2g}" if p < 0.1 else f"p = {p:.2f}"
 
 
@@ -25,25 +31,15 @@ def _level_name(analysis, level) -> str:
     return f"a budget of {level:g}"
 
 
-def _pair_row(pairwise: pd.DataFrame, level, x: str, y: str):
-    if pairwise.empty:
-        return None
-    rows = pairwise[(pairwise["level"] == level) & (
-        ((pairwise["a"] == x) & (pairwise["b"] == y))
-        | ((pairwise["a"] == y) & (pairwise["b"] == x)))]
-    if rows.empty:
-        return None
-    row = rows.iloc[0].to_dict()
-    if row["a"] != x:  # orient the row as x versus y
-        row["a"], row["b"] = x, y
-        row["a12"] = 1.0 - row["a12"]
-        row["wins"], row["losses"] = row.get("losses"), row.get("wins")
-    return row
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _smallest_signed_rank_p(n: int) -> float:
-    """Smallest two-sided p-value the exact signed-rank test can give with ``n`` pairs."""
-    return min(1.0, 2.0 / 2 ** n) if n > 0 else 1.0
+def _names(names) -> str:
+    names = list(names)
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def summarise(analysis) -> list[str]:
@@ -58,174 +54,209 @@ def summarise(analysis) -> list[str]:
     -------
     list of str
     """
-    fin = analysis.final
     level = analysis.headline_level
-    at = fin[fin["level"] == level]
-    n_problems = at["problem"].nunique()
-    strategies = sorted(at["strategy"].unique())
-    sentences = [
-        f"{len(strategies)} {'strategy' if len(strategies) == 1 else 'strategies'} "
-        f"{'was' if len(strategies) == 1 else 'were'} compared on "
-        f"{_plural(n_problems, 'problem')} ({at['run_id'].nunique()} runs, "
-        f"{len(analysis.incumbents)} trials); unless said otherwise the numbers are at "
-        f"{_level_name(analysis, level)}."
-    ]
-    ranks = analysis.ranks[analysis.ranks["level"] == level]
-    if ranks.empty:
-        return sentences
-    ranked_problems = ranks["problem"].nunique()
-    avg = analysis.average_ranks
-    avg = avg[avg["level"] == level].set_index("strategy")["average_rank"].sort_values()
-    best = avg.index[0]
-    firsts = ranks[ranks["rank"] == 1.0].groupby("strategy").size()
-    sentences.append(
-        f"{best} has the best average rank ({avg.iloc[0]:.2f}) and ranks first on "
-        f"{int(firsts.get(best, 0))} of {ranked_problems} problems" +
-        ("" if len(avg) < 2 else f"; {avg.index[-1]} ranks last on average ({avg.iloc[-1]:.2f})")
-        + ".")
-    sentences += _friedman_sentences(analysis, level)
-    base = analysis.baseline
-    # Without a baseline, the best-ranked strategy is compared with every other one.
-    reference = base if base is not None else best
-    for strategy in [s for s in avg.index if s != reference]:
-        if base is None:
-            sentence = _versus_baseline(analysis, level, reference, strategy)
-        else:
-            sentence = _versus_baseline(analysis, level, strategy, reference)
-        if sentence:
-            sentences.append(sentence)
-    if len(avg) > 1:
-        sentences += _power_caveats(analysis, level, reference)
-    sentences += _partial_sentences(analysis, level, set(avg.index))
-    scores = at.groupby("strategy")["score"].median().dropna().sort_values(ascending=False)
-    if len(scores):
-        sentences.append("Median normalised score over all runs (0 = median " +
-                         (f"{base}" if base else "first trial") + ", 1 = reference): " +
-                         ", ".join(f"{s} {v:.2f}" for s, v in scores.items()) + ".")
-    failed = _failed_trials(analysis)
-    if failed:
-        sentences.append(failed)
+    fin = analysis.final[analysis.final["level"] == level]
+    sentences = [s for s in (_failures(analysis),) if s]
+    strategies = sorted(fin["strategy"].unique())
+    if len(strategies) < 2:
+        return sentences + ["With a single strategy there is nothing to compare."]
+    sentences.append(_answer(analysis, level, fin))
+    sentences += [s for s in (_all_pairs(analysis, level), _versus_baseline(analysis, level),
+                              _bayes(analysis, level), _power(analysis, level),
+                              _partial(analysis, level)) if s]
     return sentences
 
 
-def _friedman_sentences(analysis, level) -> list[str]:
+def _failures(analysis) -> str | None:
+    fin = analysis.final[analysis.final["level"] == analysis.headline_level]
+    failed = fin[fin["failed"]] if "failed" in fin.columns else fin.iloc[:0]
+    trials = analysis.incumbents
+    failed_trials = int(np.isnan(trials["value"].to_numpy(dtype=float)).sum())
+    parts = []
+    if len(failed):
+        per = failed.groupby("strategy").size().sort_values(ascending=False)
+        parts.append(f"{_plural(len(failed), 'run')} of {len(fin)} failed before finishing "
+                     "their budget (" + ", ".join(f"{s}: {n}" for s, n in per.items()) +
+                     "); they rank last where they stopped short, never carried flat "
+                     "(errors in the run table)")
+    if failed_trials:
+        parts.append(f"{failed_trials} of {len(trials)} trials failed or timed out and count "
+                     "as spent budget")
+    return ("; ".join(parts) + ".") if parts else None
+
+
+def _answer(analysis, level, fin) -> str:
+    avg = analysis.average_ranks
+    avg = avg[avg["level"].astype(str) == str(level)].set_index("strategy")["average_rank"]
+    avg = avg.astype(float).sort_values()
+    ranks = analysis.ranks[analysis.ranks["level"] == level]
+    n_problems = fin["problem"].nunique()
+    best = avg.index[0]
+    firsts = int(((ranks["strategy"] == best) & (ranks["rank"] == 1.0)).sum())
+    text = (f"At {_level_name(analysis, level)}, over {_plural(n_problems, 'problem')} and "
+            f"{fin['run_id'].nunique()} runs, {best} has the best average rank "
+            f"({avg.iloc[0]:.2f}; first on {firsts} of {ranks['problem'].nunique()}) and "
+            f"{avg.index[-1]} the worst ({avg.iloc[-1]:.2f})")
     fr = analysis.friedman[analysis.friedman["level"] == level]
-    if not fr.empty and int(fr["k_strategies"].iloc[0]) < 2:
-        return ["With a single strategy there is nothing to compare."]
-    if fr.empty or not np.isfinite(fr["pvalue"].iloc[0]):
-        return ["With fewer than two problems shared by all strategies there is no test "
-                "across problems; see the per-problem comparisons."]
-    row = fr.iloc[0]
-    verdict = ("finds differences between the strategies" if row["pvalue"] < analysis.alpha
-               else "finds no significant difference between the strategies")
-    text = (f"The Friedman test over {int(row['n_problems'])} problems {verdict} "
-            f"(chi2 = {row['statistic']:.2f}, {format_p(row['pvalue'])}); the Nemenyi "
-            f"critical difference is {row['cd']:.2f} ranks at alpha = {row['alpha']:g}")
-    groups = analysis.cliques.get(level, [])
-    if groups:
-        text += ", and it cannot separate " + "; ".join(", ".join(g) for g in groups)
-    return [text + "."]
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _versus_baseline(analysis, level, strategy, base) -> str | None:
-    row = _pair_row(analysis.pairwise, level, strategy, base)
-    if row is None or int(row["n"]) < 2:
-        return _versus_baseline_one_problem(analysis, level, strategy, base)
-    a12 = row["a12"]
-    effect = (f"mean A12 = {a12:.2f}, {st.a12_magnitude(a12)}" if np.isfinite(a12)
-              else "A12 n/a")
-    n = int(row["n"])
-    if row["significant"]:
-        head = (f"{strategy} is significantly {'better' if a12 > 0.5 else 'worse'} than "
-                f"{base} across problems")
-    else:
-        head = f"{strategy} is not significantly different from {base} across problems"
-    text = f"{head} ({format_p(row['p_holm'])}, Wilcoxon-Holm over {n} problems; {effect})"
-    wins, losses = row.get("wins"), row.get("losses")
-    if wins is not None and np.isfinite(wins):
-        n_problems = int(wins) + int(row.get("ties", 0)) + int(losses)
-        text += (f"; per problem it is significantly better on {int(wins)}, worse on "
-                 f"{int(losses)} and not distinguishable on {n_problems - int(wins) - int(losses)}"
-                 f" of {n_problems}")
+    if not fr.empty and np.isfinite(fr["pvalue"].iloc[0]):
+        row = fr.iloc[0]
+        text += (f"; the Friedman test over {int(row['n_problems'])} problems gives "
+                 f"{format_p(row['pvalue'])} ({row['method']})")
     return text + "."
 
 
-def _versus_baseline_one_problem(analysis, level, strategy, base) -> str | None:
-    """Per-problem comparison, for suites where a test across problems is impossible."""
-    pw = analysis.problem_pairwise
-    if pw.empty:
-        return None
-    rows = pw[(pw["level"] == level) & (((pw["a"] == strategy) & (pw["b"] == base))
-                                        | ((pw["a"] == base) & (pw["b"] == strategy)))]
-    sentences = []
-    for _, row in rows.iterrows():
-        a12 = row["a12"] if row["a"] == strategy else 1.0 - row["a12"]
-        verdict = (f"significantly {'better' if a12 > 0.5 else 'worse'} than" if
-                   row["significant"] else "not significantly different from")
-        sentences.append(f"On {row['problem']}, {strategy} is {verdict} {base} "
-                         f"({format_p(row['p_holm'])}, Wilcoxon-Holm over "
-                         f"{_plural(int(row['n']), 'paired seed')}; A12 = {a12:.2f}, "
-                         f"{st.a12_magnitude(a12)}).")
-    return " ".join(sentences) if sentences else None
+def _pair_text(row, winner: str) -> str:
+    loser = row["b"] if winner == row["a"] else row["a"]
+    a12 = row["a12"] if winner == row["a"] else 1.0 - row["a12"]
+    effect = f", A12 = {a12:.2f}" if np.isfinite(a12) else ""
+    return f"{winner} over {loser} ({format_p(row['p_holm'])}{effect})"
 
 
-def _power_caveats(analysis, level, base) -> list[str]:
-    """Say when the number of blocks makes significance impossible after Holm's correction.
-
-    The smallest Holm-adjusted p-value of ``m`` comparisons is ``m`` times the smallest exact
-    signed-rank p-value ``2 / 2**n`` of ``n`` paired blocks.
-    """
-    caveats = []
+def _all_pairs(analysis, level) -> str | None:
     pw = analysis.pairwise
     at = pw[pw["level"] == level] if not pw.empty else pw
-    if not at.empty:
-        n, m = int(at["n"].max()), len(at)
-        floor = min(1.0, m * _smallest_signed_rank_p(n))
-        if n >= 2 and floor >= analysis.alpha:
-            caveats.append(f"With {n} problems and {_plural(m, 'comparison')} the signed-rank "
-                           f"test across problems cannot reach p < {analysis.alpha:g} after "
-                           f"Holm's correction (its smallest p is {floor:.3g}), whatever the "
-                           "results.")
-    ppw = analysis.problem_pairwise
-    at = ppw[ppw["level"] == level] if not ppw.empty else ppw
-    if not at.empty:
+    if at.empty or int(at["n"].max()) < 2:
+        return None
+    family = int(at["family_size"].iloc[0])
+    significant = at[at["significant"]].sort_values("p_holm")
+    head = (f"Across problems (Wilcoxon signed-rank on median log10 regret, Holm over all "
+            f"{family} pairs) ")
+    if significant.empty:
+        return head + "no pair differs significantly; the critical-difference diagram joins them all."
+    named = [_pair_text(r, r["better"]) for _, r in significant.head(MAX_NAMED_PAIRS).iterrows()]
+    more = len(significant) - len(named)
+    return (head + "these differences are significant: " + "; ".join(named) +
+            (f"; and {more} more in the pairwise table" if more > 0 else "") +
+            f"; the other {len(at) - len(significant)} pairs are not distinguishable.")
+
+
+def _versus_baseline(analysis, level) -> str | None:
+    base = analysis.baseline
+    pc = analysis.pairwise_control
+    at = pc[pc["level"] == level] if not pc.empty else pc
+    if base is None or at.empty:
+        return _per_problem_baseline(analysis, level)
+    groups = {"better": [], "worse": [], "same": []}
+    for _, row in at.sort_values("p_holm").iterrows():
+        key = "same" if not row["significant"] else (
+            "better" if row["better"] == row["a"] else "worse")
+        groups[key].append(f"{row['a']} (A12 = {row['a12']:.2f})" if key == "same" else
+                           f"{row['a']} ({format_p(row['p_holm'])}, A12 = "
+                           f"{row['a12']:.2f})")
+    parts = []
+    if groups["better"]:
+        parts.append("significantly better: " + _names(groups["better"]))
+    if groups["worse"]:
+        parts.append("significantly worse: " + _names(groups["worse"]))
+    if groups["same"]:
+        parts.append("not distinguishable: " + _names(groups["same"]))
+    wins = at.dropna(subset=["wins"])
+    wins = wins[wins["wins"] > 0]
+    per_problem = ""
+    if len(wins):
+        best = wins.sort_values("wins", ascending=False).iloc[0]
+        per_problem = (f"; per problem (paired seeds, Holm over the {len(at)} comparisons "
+                       f"with {base}), {best['a']} beats it on the most problems "
+                       f"({int(best['wins'])} of {int(best['wins'] + best['ties'] + best['losses'])})")
+    return (f"Against the baseline {base} (Holm over the {len(at)} comparisons with it): "
+            + "; ".join(parts) + per_problem + ".")
+
+
+def _per_problem_baseline(analysis, level) -> str | None:
+    """With one problem, the per-problem comparisons with the baseline are the answer."""
+    pc = analysis.problem_control
+    at = pc[pc["level"] == level] if not pc.empty else pc
+    if at.empty or analysis.final["problem"].nunique() != 1:
+        return None
+    better = [r["a"] for _, r in at.iterrows() if r["better"] == r["a"]]
+    worse = [r["a"] for _, r in at.iterrows() if r["better"] == r["b"]]
+    same = [r["a"] for _, r in at.iterrows() if not r["significant"]]
+    parts = [f"{label}: {_names(group)}" for label, group in
+             (("better", better), ("worse", worse), ("not distinguishable", same)) if group]
+    return (f"Against {analysis.baseline} over {_plural(int(at['n'].max()), 'paired seed')} "
+            f"(Holm over {len(at)} comparisons): " + "; ".join(parts) + ".")
+
+
+def _bayes(analysis, level) -> str | None:
+    pw = analysis.pairwise
+    at = pw[pw["level"] == level] if not pw.empty else pw
+    if at.empty or "p_better" not in at.columns or int(at["n"].max()) < 2:
+        return None
+    better, equivalent = [], []
+    for _, row in at.iterrows():
+        if row["p_better"] >= 0.95:
+            better.append(f"{row['a']} > {row['b']}")
+        elif row["p_worse"] >= 0.95:
+            better.append(f"{row['b']} > {row['a']}")
+        elif row["p_equivalent"] >= 0.95:
+            equivalent.append(f"{row['a']} ~ {row['b']}")
+    rope = float(at["rope"].iloc[0])
+    undecided = len(at) - len(better) - len(equivalent)
+    parts = []
+    if better:
+        parts.append("practically better with probability >= 0.95: " + ", ".join(better))
+    if equivalent:
+        parts.append("practically equivalent: " + ", ".join(equivalent))
+    parts.append(f"{undecided} of {len(at)} pairs undecided")
+    return (f"The Bayesian signed-rank test (equivalence within {rope:g} log10 regret) finds "
+            + "; ".join(parts) + ".")
+
+
+def _smallest_signed_rank_p(n: int) -> float:
+    """Smallest two-sided p-value the exact signed-rank test can give with ``n`` pairs."""
+    return min(1.0, 2.0 / 2 ** n) if n > 0 else 1.0
+
+
+def _power(analysis, level) -> str | None:
+    """Say when the number of blocks makes significance impossible after Holm's correction.
+
+    The smallest Holm-adjusted p-value of a family of ``m`` is ``m`` times the smallest
+    exact signed-rank p-value ``2 / 2**n`` of ``n`` blocks.
+    """
+    caveats = []
+    for frame, what, blocks in ((analysis.pairwise_control, "across problems", "problems"),
+                                (analysis.pairwise, "across problems", "problems"),
+                                (analysis.problem_control, "per problem", "paired seeds")):
+        at = frame[frame["level"] == level] if not frame.empty else frame
+        if at.empty:
+            continue
         n = int(at["n"].max())
-        m = int(at.groupby("problem").size().max())
+        m = int(at["family_size"].max())
         floor = min(1.0, m * _smallest_signed_rank_p(n))
-        if floor >= analysis.alpha:
-            caveats.append(f"With {_plural(n, 'paired seed')} per problem and "
-                           f"{_plural(m, 'comparison')} no per-problem signed-rank test can "
-                           f"reach p < {analysis.alpha:g} after Holm's correction (smallest p "
-                           f"{floor:.3g}); run more seeds for per-problem significance.")
-    return caveats
+        if n >= 1 and floor >= analysis.alpha:
+            caveats.append(f"{what} with {n} {blocks} and a family of {m}, no test can reach "
+                           f"p < {analysis.alpha:g} (smallest possible p = {floor:.3g})")
+    if not caveats:
+        return None
+    return "Power: " + "; ".join(dict.fromkeys(caveats)) + "; run more problems or seeds."
 
 
-def _partial_sentences(analysis, level, ranked: set) -> list[str]:
+def _partial(analysis, level) -> str | None:
     fin = analysis.final[analysis.final["level"] == level]
+    ranked = set(st.common_strategies(fin))
     partial = sorted(set(fin["strategy"].unique()) - ranked)
     if not partial:
-        return []
+        return None
     all_ranks = st.ranks(fin, common_only=False)
-    sentences = []
+    parts = []
     for strategy in partial:
         mine = all_ranks[all_ranks["strategy"] == strategy]
-        parts = []
-        for _, row in mine.iterrows():
-            k = int((all_ranks["problem"] == row["problem"]).sum())
-            parts.append(f"{row['rank']:g} of {k} on {row['problem']}")
-        sentences.append(f"{strategy} ran on {len(mine)} of {fin['problem'].nunique()} "
-                         f"problems and is ranked there only: " + ", ".join(parts) + ".")
-    return sentences
+        places = ", ".join(
+            f"{row['rank']:g} of {int((all_ranks['problem'] == row['problem']).sum())} on "
+            f"{row['problem']}" for _, row in mine.iterrows())
+        parts.append(f"{strategy} ({places})")
+    return ("Strategies run on only some problems are ranked there only: " + "; ".join(parts)
+            + ".")
 
 
-def _failed_trials(analysis) -> str | None:
-    inc = analysis.incumbents
-    failed = int(np.isnan(inc["value"].to_numpy(dtype=float)).sum())
-    if failed == 0:
-        return None
-    return (f"{failed} of {len(inc)} trials failed or timed out; failed trials count as spent "
-            "budget and never become incumbents.")
+def failure_lines(runs: pd.DataFrame | None) -> list[str]:
+    """One line per strategy with failed runs and their first error, for the report's top."""
+    if runs is None or runs.empty or "run_status" not in runs.columns:
+        return []
+    failed = runs[runs["run_status"].astype(str) == "failed"]
+    lines = []
+    for strategy, group in failed.groupby("strategy", sort=True):
+        errors = group["run_error"].dropna().astype(str)
+        first = errors.iloc[0].splitlines()[0][:160] if len(errors) else "no message"
+        lines.append(f"{strategy}: {len(group)} failed run(s), e.g. {first}")
+    return lines

@@ -16,9 +16,9 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from harness.analysis import fixed_target, metrics, statistics
+from harness.analysis import metrics, statistics
 
-__all__ = ["CDInputs", "Result", "run_analysis", "rank_curve", "cd_inputs", "score_matrix", "write_tables", "export", "summary_sentences"]
+__all__ = ["CDInputs", "Result", "run_analysis", "rank_curve", "score_matrix", "write_tables", "export", "summary_sentences"]
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +53,6 @@ class Result:
     notes: list[str] = field(default_factory=list)
 
 
-def _attr(obj: Any, *names: str):
-    for name in names:
-        value = getattr(obj, name, None) if obj is not None else None
-        if value is not None:
-            return value
-    return None
-
-
 def run_analysis(df: pd.DataFrame, *, budgets: Sequence[float] | None = None, baseline: str = "random") -> Result:
     """Run the analysis and derive the figure inputs.
 
@@ -73,25 +65,14 @@ def run_analysis(df: pd.DataFrame, *, budgets: Sequence[float] | None = None, ba
     baseline : str
         Baseline strategy label (normalised-score zero, significance marks).
     """
-    analysis = None
-    try:
-        from harness.analysis import analyse
-    except ImportError:  # analysis package without its facade: use the modules directly
-        analyse = None
-    if analyse is not None:
-        analysis = analyse(df, budgets=budgets, baseline=baseline)
-    inc = _attr(analysis, "incumbents")
-    if inc is None:
-        inc = metrics.incumbents(df)
-    fin = _attr(analysis, "final")
-    if fin is None:
-        fin = metrics.final(inc, budgets, baseline=baseline)
+    from harness.analysis import analyse
+
+    analysis = analyse(df, budgets=budgets, baseline=baseline)
+    inc, fin = analysis.incumbents, analysis.final
     result = Result(analysis=analysis, incumbents=inc, final=fin, baseline=baseline)
     result.rank_curve = _guard(result, "rank over budget", lambda: rank_curve(inc, baseline))
-    result.cd = _guard(result, "critical difference", lambda: _analysis_cd(analysis) if analysis is not None else cd_inputs(fin))
-    result.ecdf = _attr(analysis, "ecdf")
-    if result.ecdf is None:
-        result.ecdf = _guard(result, "runtime ECDF", lambda: fixed_target.ecdf(fixed_target.runtimes(inc)))
+    result.cd = _guard(result, "critical difference", lambda: _analysis_cd(analysis))
+    result.ecdf = analysis.ecdf
     result.score_matrix = _guard(result, "score matrix", lambda: score_matrix(fin))
     return result
 
@@ -126,30 +107,9 @@ def _top_level(fin: pd.DataFrame) -> pd.DataFrame:
     return fin[fin["level"] == fin["level"].max()]
 
 
-def cd_inputs(fin: pd.DataFrame, alpha: float = 0.05) -> CDInputs | None:
-    """Average ranks, Nemenyi CD and cliques at the full budget (blocks = problems).
-
-    Returns None with fewer than two strategies.
-    """
-    last = _top_level(fin)
-    matrix = last.groupby(["problem", "strategy"])["regret"].median().unstack("strategy")
-    matrix = matrix.dropna()
-    k, n = matrix.shape[1], matrix.shape[0]
-    if k < 2 or n < 1:
-        return None
-    test = statistics.friedman(matrix)
-    avg = pd.Series(test.average_ranks, dtype=float)
-    cd = statistics.nemenyi_cd(k, n, alpha)
-    cliques = statistics.cd_cliques(avg, cd)
-    if n < 2:
-        note = "Only one problem: ranks are shown, no test is possible."
-    else:
-        note = f"Friedman chi2 = {test.statistic:.2f}, p = {_p(test.pvalue)} over N = {n} problems, k = {k} strategies."
-    return CDInputs(avg, cd if n >= 2 else None, cliques if n >= 2 else [], test.pvalue, n, note)
-
-
 def _analysis_cd(analysis) -> CDInputs | None:
-    """CD inputs from the analysis' own Friedman table and cliques at the headline level."""
+    """CD inputs at the headline level: average ranks, and bars from the all-pairs
+    Wilcoxon-Holm decisions (the same rows as the pairwise table, so they cannot disagree)."""
     level = analysis.headline_level
     fried = analysis.friedman[analysis.friedman["level"] == level]
     avg = analysis.average_ranks[analysis.average_ranks["level"].astype(object) == level]
@@ -158,14 +118,16 @@ def _analysis_cd(analysis) -> CDInputs | None:
     row = fried.iloc[0]
     ranks = avg.set_index("strategy")["average_rank"].astype(float)
     n = int(row["n_problems"])
-    cd = float(row["cd"]) if np.isfinite(row["cd"]) and n >= 2 else None
     if n < 2:
-        note = "Only one problem: ranks are shown, no test is possible."
-    else:
-        note = (f"Friedman chi2 = {row['statistic']:.2f}, p = {_p(row['pvalue'])} over N = {n} problems, "
-                f"k = {int(row['k_strategies'])} strategies.")
-    cliques = analysis.cliques.get(level, []) if cd is not None else []
-    return CDInputs(ranks, cd, [list(c) for c in cliques], float(row["pvalue"]), n, note)
+        return CDInputs(ranks, None, [], float(row["pvalue"]), n,
+                        "Only one problem: ranks are shown, no test is possible.")
+    pw = analysis.pairwise
+    family = int(pw["family_size"].max()) if len(pw) else 0
+    note = (f"Friedman p = {_p(row['pvalue'])} ({row['method']}), N = {n} problems, k = "
+            f"{int(row['k_strategies'])}. Bars join strategies that no Wilcoxon signed-rank test "
+            f"separates (Holm over all {family} pairs).")
+    cliques = analysis.cliques.get(float(level), [])
+    return CDInputs(ranks, None, [list(c) for c in cliques], float(row["pvalue"]), n, note)
 
 
 def _p(p: float) -> str:
@@ -182,25 +144,11 @@ def score_matrix(fin: pd.DataFrame) -> pd.DataFrame:
 
 def write_tables(result: Result, out_dir: Path) -> list[Path]:
     """Write the analysis tables (LaTeX + CSV) into ``out_dir``; the written paths."""
+    from harness.analysis import tables
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        from harness.analysis import tables
-    except ImportError:
-        tables = None
-    if tables is not None and result.analysis is not None:
-        return sorted(Path(p) for p in tables.write_tables(result.analysis, out_dir))
-    return _fallback_tables(result, out_dir)
-
-
-def _fallback_tables(result: Result, out_dir: Path) -> list[Path]:
-    """Median final regret per problem and strategy (used only without ``analysis.tables``)."""
-    table = _top_level(result.final).groupby(["problem", "strategy"])["regret"].median().unstack("strategy")
-    csv = out_dir / "final_regret.csv"
-    table.to_csv(csv)
-    tex = out_dir / "final_regret.tex"
-    tex.write_text(table.style.format("{:.3g}").to_latex(hrules=True))
-    return [csv, tex]
+    return sorted(Path(p) for p in tables.write_tables(result.analysis, out_dir))
 
 
 def export(result: Result, df: pd.DataFrame, out_dir: Path) -> list[Path]:
@@ -219,18 +167,5 @@ def export(result: Result, df: pd.DataFrame, out_dir: Path) -> list[Path]:
 
 
 def summary_sentences(result: Result) -> list[str]:
-    """Plain-language summary of the analysis (a minimal one without the analysis facade)."""
-    if result.analysis is not None and result.analysis.summary:
-        return list(result.analysis.summary)
-    return _fallback_summary(result)
-
-
-def _fallback_summary(result: Result) -> list[str]:
-    last = _top_level(result.final)
-    med = last.groupby(["problem", "strategy"])["regret"].median().unstack("strategy")
-    best = med.idxmin(axis=1).value_counts()
-    lines = [f"{s} has the lowest median final regret on {c} of {len(med)} problems." for s, c in best.items()]
-    if result.cd is not None:
-        order = result.cd.avg_ranks.sort_values()
-        lines.append("Average ranks at the full budget: " + ", ".join(f"{s} {r:.2f}" for s, r in order.items()) + ". " + result.cd.note)
-    return lines
+    """Plain-language summary of the analysis."""
+    return list(result.analysis.summary)

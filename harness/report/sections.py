@@ -114,11 +114,15 @@ def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], expo
     out_dir : Path
         Report directory (links are relative to it).
     """
+    from harness.analysis.summary import failure_lines
     from harness.report.analysis_bridge import summary_sentences
 
     doc = Document(title=inputs.title)
     n_runs = df["run_id"].nunique()
+    failures = failure_lines(inputs.runs)
     doc.sections.append(Section("Summary", [
+        *([Paragraph("Failed runs (they rank last where they stopped short; full errors in the "
+                     "run table):"), Bullets(failures)] if failures else []),
         Paragraph(f"{len(df):,} trials in {n_runs:,} runs: {df['problem'].nunique()} problems x "
                   f"{df['strategy'].nunique()} strategies x {df['repetition'].nunique()} repetitions."),
         Bullets(summary_sentences(result)),
@@ -154,20 +158,20 @@ def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], expo
         ]))
 
     doc.sections.append(Section("Method", [
-        Paragraph("Everything is minimised. Regret is the noise-free value of a run's incumbent minus the problem's "
-                  "reference: its known optimum, else a pinned reference value, else the best value observed in any "
-                  "stored run of the problem."),
+        Paragraph("Everything is minimised. " + metrics.INCUMBENT_RULE),
+        Table("Reference of every problem (regret = incumbent value minus reference)",
+              result.analysis.references.reset_index()[["problem", "reference", "reference_kind"]]),
         Paragraph("Normalised score:"),
         Code(getattr(result.analysis, "score_formula", None) or metrics.SCORE_FORMULA),
         Paragraph(f"Baseline strategy: {result.baseline}"
                   + (f"; the score's zero is the {result.analysis.score_zero}." if result.analysis is not None else ".")),
-        Paragraph("Ranks: per problem and budget, strategies are ranked by median regret over repetitions (ties share "
-                  "the average rank); average ranks are taken over problems. Friedman's test across problems is "
-                  "followed by the Nemenyi post-hoc (critical difference) and pairwise Wilcoxon signed-rank tests "
-                  "with Holm's correction; effect sizes are Vargha-Delaney A12 (small >= 0.56, medium >= 0.64, "
+        Paragraph("Ranks: per problem and budget, strategies are ranked by median regret over repetitions (ties "
+                  "share the average rank); average ranks are taken over problems. Tests, families and effect "
+                  "sizes are listed below; effect sizes are Vargha-Delaney A12 (small >= 0.56, medium >= 0.64, "
                   "large >= 0.71)."),
         Paragraph("Fixed target (as COCO): 51 log-spaced target precisions per problem; the runtime of a run to a "
-                  "target is the number of evaluations until its incumbent's regret is at or below the target; the "
+                  "target is the spend (evaluations, or fidelity-weighted cost for cost budgets) until its incumbent's regret "
+                  "is at or below the target; the "
                   "ECDF counts (problem, target) pairs, unsolved pairs included in the denominator; problems of "
                   "different dimension are shown in separate panels."),
         *([Bullets(list(result.analysis.notes))] if result.analysis is not None and result.analysis.notes else []),

@@ -246,13 +246,21 @@ class SyntheticFunction(Problem):
         exact = self.value_at(X, s if self.fidelity is not None else None)
         costs = self.cost_model(s)
         costs = [None] * n if costs is None else costs.tolist()
+        # The full-fidelity value of every config is stored so that reports can show how far
+        # cheap evaluations are from what the configuration is worth (analysis only counts
+        # full-fidelity evaluations as incumbents).
+        full = self.value_at(X).tolist() if self.fidelity is not None else None
         if self.noise_sd == 0:
-            return [Evaluation(value=v, cost=c) for v, c in zip(exact.tolist(), costs)]
+            if full is None:
+                return [Evaluation(value=v, cost=c) for v, c in zip(exact.tolist(), costs)]
+            return [Evaluation(value=v, cost=c, info={"full_fidelity_value": f})
+                    for v, c, f in zip(exact.tolist(), costs, full)]
         noisy = exact + self.noise_sd * standard_normal_from_seeds(seeds)
-        return [
-            Evaluation(value=v, cost=c, info={"noise_free_value": e})
-            for v, c, e in zip(noisy.tolist(), costs, exact.tolist())
-        ]
+        infos = [{"noise_free_value": e} for e in exact.tolist()]
+        for info, f in zip(infos, full or ()):
+            info["full_fidelity_value"] = f
+        return [Evaluation(value=v, cost=c, info=info)
+                for v, c, info in zip(noisy.tolist(), costs, infos)]
 
     def gradient(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Exact ``(n, d)`` gradient of the noise-free top-fidelity objective in the unit cube.
