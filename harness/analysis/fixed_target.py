@@ -214,7 +214,9 @@ def average_runtime(rt: pd.DataFrame, n_boot: int = 1000, level: float = 0.95,
     """
     rng = np.random.default_rng(seed)
     alpha = (1.0 - level) / 2.0
-    run_code = _codes(rt["run_id"])[0]
+    # Runs in the order of their ids, not of the stored rows, so that the resampling (and
+    # with it every bound) does not depend on how the trials happened to be stored.
+    run_code = pd.factorize(np.asarray(rt["run_id"], dtype=object).astype(str), sort=True)[0]
     target_index = rt["target_index"].to_numpy()
     order = np.lexsort((target_index, run_code))
     n_targets = len(np.unique(target_index)) if len(rt) else 0
