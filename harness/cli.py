@@ -1,4 +1,4 @@
-"""The ``harness`` command: run, report, list, show.
+"""The ``harness`` command: run, report, list, show, tabulate, paper.
 
 User errors (bad suite files, unknown names, missing results) exit with status 2 and one
 line naming the problem; an interrupted run exits with 130 after saying how to resume.
@@ -49,6 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="describe one problem or strategy")
     show.add_argument("name")
 
+    tab = sub.add_parser("tabulate", help="build (or resume) a table of learning curves of a problem (Sobol configs x seeds)")
+    tab.add_argument("problem")
+    tab.add_argument("--configs", type=int, required=True, help="number of Sobol configurations")
+    tab.add_argument("--seeds", type=int, default=3, help="training seeds per configuration (default 3)")
+    tab.add_argument("--epochs", type=int, help="epochs per curve (default: the problem's maximum fidelity)")
+    tab.add_argument("--out", help="Parquet file to write (default: tables/<problem>.parquet)")
+    tab.add_argument("--chunk", type=int, default=4, help="configurations per task / resumable part (default 4)")
+    tab.add_argument("--executor", choices=("ray", "serial"), default="ray")
+    tab.add_argument("--address", help="join this Ray cluster (also: RAY_ADDRESS)")
+    tab.add_argument("--workers", type=int, help="CPUs of the local Ray (default: all)")
+
     paper = sub.add_parser("paper", help="rerun or reuse the paper suite and regenerate the paper's figures and tables")
     paper.add_argument("--rerun", action="store_true", help="rerun the suite even if results are stored")
     return parser
@@ -84,6 +95,17 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if args.command == "show":
             print(_show(args.name))
+            return 0
+        if args.command == "tabulate":
+            from harness.tabulate import TabulateError, tabulate
+
+            try:
+                out = tabulate(args.problem, configs=args.configs, seeds=args.seeds, epochs=args.epochs,
+                               out=args.out or f"tables/{args.problem}.parquet", chunk=args.chunk,
+                               executor=args.executor, address=args.address, workers=args.workers)
+            except TabulateError as exc:
+                raise UsageError(str(exc)) from None
+            print(f"table written to {out} (provenance: {out.with_suffix('.json')})")
             return 0
         if args.command == "paper":
             from harness.report.paper import regenerate

@@ -120,6 +120,22 @@ class LCNetDigits(Problem):
             },
         )
 
+    def learning_curve(self, config: Mapping[str, Any], seed: int, epochs: int = MAX_EPOCHS) -> dict[str, list[float]]:
+        """The whole curve of ``config`` trained with ``seed`` for ``epochs`` epochs, early
+        stopping off (``harness tabulate`` stores these).
+
+        Early stopping is a function of the validation curve alone, so a table of curves
+        without it can apply any ``patience`` afterwards (:mod:`problems.dl.curves`). Keys:
+        :data:`problems.dl.training.CURVE_KEYS` plus ``diverged`` (a one-element list).
+        """
+        from problems.dl.training import TrainingRun
+
+        self.space.validate(config)
+        run = TrainingRun({**config, "patience": 0}, self.data, random_state_from_seed(seed), MAX_EPOCHS,
+                          METRICS[self.metric])
+        run.train_to(epochs)
+        return {**run.curve, "diverged": [run.diverged]}
+
     def describe(self) -> dict:
         """The base summary plus the metric and the data seed."""
         return {**super().describe(), "metric": self.metric, "data_seed": self.data_seed}
