@@ -158,6 +158,7 @@ def tabulate(problem: str, *, configs: int, seeds: int, out: str | Path, epochs:
               for k in range(0, configs, chunk)}
     todo = {name: items for name, items in chunks.items() if not (parts / name).exists()}
     started = time.perf_counter()
+    invocation = f"{os.getpid()}-{time.time():.6f}"
     done = len(chunks) - len(todo)
     for k, table, seconds in _execute(problem, problem_params, instance, todo, epochs, executor, address, workers):
         meta = {b"compute_seconds": str(seconds).encode()}
@@ -165,12 +166,13 @@ def tabulate(problem: str, *, configs: int, seeds: int, out: str | Path, epochs:
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink)
         atomic_write(parts / k, sink.getvalue().to_pybytes())
+        _record_wall(parts, invocation, time.perf_counter() - started)
         done += 1
         if progress:
             print(f"\rtabulate {problem}: {done}/{len(chunks)} chunks", end="", file=sys.stderr, flush=True)
     if progress and todo:
         print(file=sys.stderr)
-    _record_wall(parts, time.perf_counter() - started)
+    _record_wall(parts, invocation, time.perf_counter() - started)
     return _finish(out, parts, list(chunks), spec, command)
 
 
@@ -202,24 +204,29 @@ def _execute(problem, params, instance, todo: dict, epochs, executor, address, w
         ray_executor.close()
 
 
-def _record_wall(parts: Path, seconds: float) -> None:
-    log = parts / "wall.jsonl"
-    with open(log, "a") as handle:
-        handle.write(json.dumps({"wall_seconds": seconds, "argv": sys.argv}) + "\n")
+def _record_wall(parts: Path, invocation: str, seconds: float) -> None:
+    # Appended after every part, so a killed invocation still counts up to its last part.
+    with open(parts / "wall.jsonl", "a") as handle:
+        handle.write(json.dumps({"invocation": invocation, "wall_seconds": seconds}) + "\n")
 
 
 def _finish(out: Path, parts: Path, names: list[str], spec: dict, command: str | None) -> Path:
     files = [parts / name for name in names]
     tables = [pq.read_table(f) for f in files]
     compute = sum(float(t.schema.metadata[b"compute_seconds"]) for t in tables)
-    walls = [json.loads(line)["wall_seconds"] for line in (parts / "wall.jsonl").read_text().splitlines() if line]
+    walls: dict[str, float] = {}
+    for line in (parts / "wall.jsonl").read_text().splitlines():
+        if line.strip():
+            entry = json.loads(line)
+            key = entry.get("invocation", f"line-{len(walls)}")
+            walls[key] = max(walls.get(key, 0.0), entry["wall_seconds"])
     table = pa.concat_tables([t.replace_schema_metadata(None) for t in tables])
     provenance = {
         **spec,
         "command": command or " ".join(shlex.quote(a) for a in ["harness", *sys.argv[1:]]),
         "rows": table.num_rows,
         "compute_seconds": compute,
-        "wall_seconds": sum(walls),
+        "wall_seconds": sum(walls.values()),
         "invocations": len(walls),
         "noise_ceiling_spearman_val_loss": noise_ceiling(table) if spec["seeds"] > 1 else None,
         "environment": environment(),
