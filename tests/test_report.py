@@ -41,25 +41,28 @@ def report_dir(tmp_path_factory) -> Path:
     suite = root / "suite.toml"
     suite.write_text(SUITE)
     run_suite(suite, results=root / "results", report=False, progress=False)
-    html = build_report(root / "results", max_run_views=1)
+    html = build_report(root / "results", max_run_views=2)
     assert html == root / "results" / "report" / "report.html"
     return html.parent
 
 
 # -- palette -----------------------------------------------------------------------------------
-def test_styles_depend_only_on_the_set_of_names():
+def test_a_strategys_style_depends_only_on_its_name():
     a = strategy_styles(["tpe", "random", "bayesian"])
-    b = strategy_styles(["random", "bayesian", "tpe", "random"])
-    assert a == b
-    assert list(a) == ["bayesian", "random", "tpe"]
-    assert all(s.color in OKABE_ITO for s in a.values())
+    b = strategy_styles(["random", "bayesian", "tpe", "random", "cmaes", "my-plugin"])
+    assert all(a[name] == b[name] for name in a)
+    assert list(a) == ["random", "bayesian", "tpe"]  # legend order: known order
+    assert all(s.color in OKABE_ITO for s in b.values())
+    assert "#F0E442" not in OKABE_ITO  # no yellow on white
     assert len({s.color for s in a.values()}) == 3 and len({s.marker for s in a.values()}) == 3
 
 
-def test_more_strategies_than_colours_still_differ():
-    styles = strategy_styles([f"s{i:02d}" for i in range(len(OKABE_ITO) + 3)])
+def test_every_known_strategy_looks_different():
+    from harness.report.palette import KNOWN_ORDER
+
+    styles = strategy_styles(KNOWN_ORDER)
     looks = {(s.color, s.marker, s.linestyle) for s in styles.values()}
-    assert len(looks) == len(styles)
+    assert len(looks) == len(KNOWN_ORDER)
     assert all(s.marker in MARKERS for s in styles.values())
 
 

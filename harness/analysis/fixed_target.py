@@ -137,9 +137,19 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
         "precision": run_precisions.reshape(-1),
         "runtime": runtime.reshape(-1),
         "spent": np.repeat(x[ends], n_targets),
+        "unit": np.repeat(_run_units(inc, by, starts), n_targets),
     })
     out["solved"] = np.isfinite(out["runtime"].to_numpy())
     return out
+
+
+def _run_units(inc: pd.DataFrame, by: str, starts: np.ndarray) -> np.ndarray:
+    """Unit of each run's runtime axis: ``"evaluations"`` or ``"cost"``."""
+    if by != "auto":
+        return np.full(len(starts), "evaluations" if by == "evals" else "cost", dtype=object)
+    kind = np.asarray(inc["budget_kind"], dtype=object)[starts] if "budget_kind" in inc.columns \
+        else np.full(len(starts), "evaluations", dtype=object)
+    return np.where(kind == "cost", "cost", "evaluations").astype(object)
 
 
 def ecdf(rt: pd.DataFrame, grid: np.ndarray | None = None, per_dimension: bool = True,
@@ -152,7 +162,7 @@ def ecdf(rt: pd.DataFrame, grid: np.ndarray | None = None, per_dimension: bool =
         Output of :func:`runtimes`.
     grid : ndarray, optional
         Spends at which to evaluate, shape ``(m,)``; default ``n_points`` log-spaced values
-        from 1 to the largest spend.
+        from half the smallest runtime to the largest spend, per unit.
     per_dimension : bool
         One curve per (dimension, strategy) when true (the default: dimensions are never
         pooled silently); when false all problems are pooled and ``dimension`` is ``"all"``.
@@ -162,20 +172,39 @@ def ecdf(rt: pd.DataFrame, grid: np.ndarray | None = None, per_dimension: bool =
     Returns
     -------
     DataFrame
-        ``dimension, strategy, runtime, fraction`` (fraction of pairs reached by ``runtime``).
+        ``unit, dimension, strategy, runtime, fraction`` (fraction of pairs reached by
+        ``runtime``). Runtimes in different units (evaluations, fidelity-weighted cost) are
+        never pooled: each unit has its own curves, and its default grid starts at half the
+        smallest runtime so that targets reached by the first evaluation show as a step.
     """
-    if grid is None:
-        top = max(float(rt["spent"].max()), 1.0) if len(rt) else 1.0
-        grid = np.unique(np.geomspace(1.0, top, n_points))
-    grid = np.asarray(grid, dtype=float)
+    if "unit" not in rt.columns:
+        rt = rt.assign(unit="evaluations")
     rt = rt.assign(dimension=rt["dimension"] if per_dimension else "all")
+    pieces = []
+    for unit, in_unit in rt.groupby("unit", sort=True):
+        unit_grid = grid
+        if unit_grid is None:
+            finite = in_unit["runtime"].to_numpy(dtype=float)
+            finite = finite[np.isfinite(finite) & (finite > 0)]
+            low = 0.5 * finite.min() if len(finite) else 0.5
+            top = max(float(in_unit["spent"].max()), low * 2)
+            unit_grid = np.unique(np.geomspace(low, top, n_points))
+        piece = _ecdf_one_unit(in_unit.reset_index(drop=True), np.asarray(unit_grid, float))
+        piece.insert(0, "unit", unit)
+        pieces.append(piece)
+    if not pieces:
+        return pd.DataFrame(columns=["unit", "dimension", "strategy", "runtime", "fraction"])
+    return pd.concat(pieces, ignore_index=True)
+
+
+def _ecdf_one_unit(rt: pd.DataFrame, grid: np.ndarray) -> pd.DataFrame:
     runs_per_pair = rt.groupby(["dimension", "strategy", "problem", "target_index"],
                                sort=False)["runtime"].transform("size").to_numpy()
     pieces = []
     for (dim, strategy), group in rt.groupby(["dimension", "strategy"], sort=True):
         index = group.index.to_numpy()
         n_pairs = group.groupby(["problem", "target_index"], sort=False).ngroups
-        weight = 1.0 / (runs_per_pair[rt.index.get_indexer(index)] * n_pairs)
+        weight = 1.0 / (runs_per_pair[index] * n_pairs)
         values = group["runtime"].to_numpy()
         order = np.argsort(values, kind="stable")
         cumulative = np.r_[0.0, np.cumsum(weight[order])]

@@ -134,7 +134,7 @@ def write_report(df: pd.DataFrame, out_dir: Path, inputs: ReportInputs | None = 
 
     with clock("analysis"):
         result = bridge.run_analysis(df, budgets=budgets, baseline=baseline)
-    styles = strategy_styles(df["strategy"].unique())
+    styles = strategy_styles(df["strategy"].unique(), result.analysis.gradient_strategies)
     gallery = Gallery(out_dir / "figures", styles)
     with clock("figures"):
         draw_suite_figures(gallery, result)
@@ -160,7 +160,7 @@ def draw_suite_figures(gallery: Gallery, result: "bridge.Result") -> None:
     if result.cd is not None:
         gallery.cd_diagram(result.cd.avg_ranks, result.cd.cd, result.cd.cliques, result.cd.note)
     if result.ecdf is not None and len(result.ecdf):
-        gallery.runtime_ecdf(result.ecdf, "evaluations", "Targets: 51 precisions per problem, log-spaced over 8 decades below the problem's typical first-trial regret.")
+        gallery.runtime_ecdf(result.ecdf, "evaluations", "Targets: 51 precisions per problem, log-spaced over 8 decades below the problem's typical first-trial regret; one panel per dimension and budget unit (evaluations, or full-fidelity cost for cost budgets), never pooled.")
     scores = result.score_matrix
     if scores is not None and scores.notna().to_numpy().any():
         gallery.score_heatmap(scores)

@@ -18,6 +18,7 @@ from harness.report.aggregate import wants_log
 from harness.report.palette import DOUBLE_COLUMN, SINGLE_COLUMN, Style, paper_style
 
 import matplotlib.pyplot as plt  # noqa: E402  (palette selected the Agg backend)
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 __all__ = [
@@ -71,7 +72,8 @@ def panel_grid(n: int, panel_height: float = 1.55, max_cols: int = 4):
 def legend_handles(styles: Mapping[str, Style], names: Sequence[str] | None = None) -> list:
     """Legend entries (colour + marker) for ``names`` (default every strategy) in stable order."""
     names = [n for n in styles if names is None or n in set(names)]
-    return [Line2D([], [], label=n, markersize=4, **styles[n].line_kwargs()) for n in names]
+    return [Line2D([], [], label=styles[n].label or n, markersize=4, **styles[n].line_kwargs())
+            for n in names]
 
 
 def _figure_legend(fig, styles, names=None) -> None:
@@ -100,10 +102,8 @@ def convergence_figure(curves: pd.DataFrame, styles: Mapping[str, Style], *, xla
         sub = curves[curves["problem"] == problem]
         values = sub[["median", "q25", "q75"]].to_numpy().ravel()
         log = wants_log(values)
-        if log:  # zeros (optimum hit) and rounding negatives sit at the bottom of the log axis
-            positive = values[np.isfinite(values) & (values > 0)]
-            floor = positive.min() / 3
-            sub = sub.assign(**{c: sub[c].clip(lower=floor) for c in ("median", "q25", "q75")})
+        positive = values[np.isfinite(values) & (values > 0)]
+        has_zero = bool(np.any(values[np.isfinite(values)] <= 0))
         for name in styles:
             s = sub[sub["strategy"] == name]
             if s.empty:
@@ -112,7 +112,12 @@ def convergence_figure(curves: pd.DataFrame, styles: Mapping[str, Style], *, xla
             every = max(1, len(s) // 6)
             ax.plot(s["x"], s["median"], color=st.color, linestyle=st.linestyle, marker=st.marker, markevery=every, label=name)
             ax.fill_between(s["x"], s["q25"], s["q75"], color=st.color, alpha=0.18, linewidth=0)
-        if log:
+        if log and has_zero and len(positive):
+            # Regret exactly 0 (optimum reached) is drawn at 0 on a symmetric-log axis, not
+            # at an invented small value.
+            ax.set_yscale("symlog", linthresh=float(positive.min()))
+            ax.set_ylim(bottom=0.0)
+        elif log:
             ax.set_yscale("log")
         if log_x:
             ax.set_xscale("log")
@@ -212,7 +217,11 @@ def runtime_ecdf_figure(ecdf: pd.DataFrame, styles: Mapping[str, Style], *, xlab
     ecdf = ecdf.rename(columns={"runtime": "x"})
     if "dimension" not in ecdf:
         ecdf = ecdf.assign(dimension="all")
-    dims = sorted(ecdf["dimension"].unique(), key=lambda d: (isinstance(d, str), d))
+    if "unit" not in ecdf:
+        ecdf = ecdf.assign(unit=xlabel)
+    # One panel per (unit, dimension): runtimes in evaluations and in cost never share a curve.
+    ecdf = ecdf.assign(dimension=[(u, d) for u, d in zip(ecdf["unit"], ecdf["dimension"])])
+    dims = sorted(ecdf["dimension"].unique(), key=lambda d: (d[0], isinstance(d[1], str), d[1]))
     if len(dims) == 1:
         paper_style()
         fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 2.2))
@@ -233,10 +242,11 @@ def runtime_ecdf_figure(ecdf: pd.DataFrame, styles: Mapping[str, Style], *, xlab
         if len(xs) and xs.max() / xs.min() > 20:
             ax.set_xscale("log")
         ax.set_ylim(-0.02, 1.02)
-        ax.set_xlabel(xlabel)
+        unit, size = dim
+        ax.set_xlabel("full-fidelity cost" if unit == "cost" else str(unit))
         ax.grid(True)
-        if len(dims) > 1 or dim != "all":
-            ax.set_title(f"{dim}-D problems" if not isinstance(dim, str) else f"{dim} problems")
+        if len(dims) > 1 or size != "all":
+            ax.set_title(f"{size}-D problems" if not isinstance(size, str) else f"{size} problems")
     axes[0].set_ylabel("fraction of (problem, target) pairs")
     if len(dims) == 1:
         axes[0].legend(handles=legend_handles(styles, ecdf["strategy"].unique()), loc="center left", bbox_to_anchor=(1.0, 0.5))
@@ -264,19 +274,21 @@ def score_heatmap_figure(scores: pd.DataFrame, styles: Mapping[str, Style], *, l
     finite = values[np.isfinite(values)]
     # Scores below -1 (far worse than the median baseline) share the darkest colour, so the
     # informative range [-1, 1] keeps its contrast; the written number stays exact.
-    vmin = max(-1.0, min(0.0, finite.min())) if finite.size else 0.0
+    # The score is centred on 0 (the baseline's median): a diverging, colour-blind-safe map
+    # with its neutral colour at 0 and no saturation of the negative side.
+    vmin = min(-1.0, finite.min()) if finite.size else -1.0
     vmax = max(1.0, finite.max()) if finite.size else 1.0
-    image = ax.imshow(np.clip(values, vmin, None), cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto")
+    norm = TwoSlopeNorm(vmin=vmin, vcenter=0.0, vmax=vmax)
+    image = ax.imshow(values, cmap="PuOr", norm=norm, aspect="auto")
     ax.set_xticks(range(n_cols), cols, rotation=45, ha="right")
     ax.set_yticks(range(n_rows), scores.index)
     if n_rows * n_cols <= 400:
         for (i, j), v in np.ndenumerate(values):
             if np.isfinite(v):
-                dark = (v - vmin) / (vmax - vmin or 1) < 0.6
+                dark = abs(norm(v) - 0.5) > 0.3
                 ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=5, color="white" if dark else "black")
     for spine in ax.spines.values():
         spine.set_visible(False)
-    extend = "min" if finite.size and finite.min() < vmin else "neither"
-    fig.colorbar(image, ax=ax, label=label, fraction=0.05, pad=0.02, extend=extend)
+    fig.colorbar(image, ax=ax, label=label, fraction=0.05, pad=0.02)
     fig.tight_layout()
     return fig

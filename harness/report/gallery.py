@@ -138,8 +138,15 @@ class Gallery:
 
     # -- per-run views -----------------------------------------------------------------------
     def run_views(self, df: pd.DataFrame, fin: pd.DataFrame, run_specs: Mapping[str, dict] | None, max_problems: int = 3) -> None:
-        """History, contour, parallel coordinates and importance for a few chosen runs."""
-        for problem, run_id, strategy in chosen_runs(fin, max_problems):
+        """History, contour, parallel coordinates and importance for a few chosen runs.
+
+        ``run_views.txt`` lists the chosen problems' file slugs, most informative first, so
+        that the paper takes its per-run figures from that problem.
+        """
+        chosen = chosen_runs(fin, max_problems)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        (self.out_dir / "run_views.txt").write_text("".join(f"{_slug(p)}\n" for p, _, _ in chosen))
+        for problem, run_id, strategy in chosen:
             trials = df[df["problem"] == problem]
             slug = _slug(problem)
             medians = _median_runs(fin[fin["problem"] == problem])
@@ -220,14 +227,18 @@ def _median_runs(fin_problem: pd.DataFrame, baseline: str = "random", max_strate
 def chosen_runs(fin: pd.DataFrame, max_problems: int = 3) -> list[tuple[str, str, str]]:
     """The (problem, run_id, strategy) of the runs shown in per-run views.
 
-    Up to ``max_problems`` problems, spread over the sorted problem list; on each, the median
-    run (by final regret) of the strategy with the lowest median final regret.
+    The ``max_problems`` most informative problems first: those with the largest spread
+    between strategies (range of the strategies' median log10 regret at the full budget), not
+    the first in alphabetical order; on each, the median run (by final regret) of the
+    strategy with the lowest median final regret.
     """
     last = fin[fin["level"] == fin["level"].max()]
-    problems = sorted(last["problem"].unique())
-    if len(problems) > max_problems:
-        idx = np.unique(np.round(np.linspace(0, len(problems) - 1, max_problems)).astype(int))
-        problems = [problems[i] for i in idx]
+    spread = {}
+    for problem, sub in last.groupby("problem", sort=True):
+        med = sub.groupby("strategy")["log10_regret"].median()
+        med = med[np.isfinite(med)]
+        spread[problem] = float(med.max() - med.min()) if len(med) else -np.inf
+    problems = sorted(spread, key=lambda p: (-spread[p], p))[:max_problems]
     out = []
     for problem in problems:
         sub = last[last["problem"] == problem]

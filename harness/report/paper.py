@@ -109,12 +109,17 @@ def _copy_figures(report_figures: Path, out_dir: Path) -> list[Path]:
     written = []
     for path in sorted(report_figures.glob("*")):
         kind = path.stem.split("_", 1)[0]
-        if kind in RUN_VIEWS:
+        if kind in RUN_VIEWS or path.suffix == ".txt":
             continue
         shutil.copyfile(path, out_dir / path.name)
         written.append(out_dir / path.name)
+    order_file = report_figures / "run_views.txt"
+    ranked = order_file.read_text().split() if order_file.exists() else []
     for kind in RUN_VIEWS:
-        firsts = sorted(report_figures.glob(f"{kind}_*.pdf"))
+        # The gallery's most informative problem first (largest spread between strategies).
+        firsts = [report_figures / f"{kind}_{slug}.pdf" for slug in ranked
+                  if (report_figures / f"{kind}_{slug}.pdf").exists()]
+        firsts = firsts or sorted(report_figures.glob(f"{kind}_*.pdf"))
         if firsts:
             for ext in ("pdf", "png"):
                 source = firsts[0].with_suffix(f".{ext}")
