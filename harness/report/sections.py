@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import metrics
+from harness.splits import split_of
 from harness.report.content import Bullets, Code, Document, Paragraph, Section, Table
 
 __all__ = ["assemble", "environment_table", "suite_overview", "table_blocks", "ENVIRONMENT_KEYS"]
@@ -60,6 +61,9 @@ def suite_overview(df: pd.DataFrame, runs: pd.DataFrame | None) -> pd.DataFrame:
         "failed trials": g["status"].apply(lambda s: int((s != "ok").sum())),
         "budget": g["budget"].max().map(lambda v: f"{v:g}") + " " + g["budget_kind"].first(),
         "optimum known": g["optimum"].apply(lambda s: "yes" if s.notna().any() else "no"),
+        # Which problems strategy defaults were tuned on (harness.splits): results on
+        # development problems are not held-out evidence.
+        "split": g["problem_name"].first().map(split_of),
     })
     if runs is not None and len(runs) and "run_status" in runs:
         bad = runs[runs["run_status"] != "ok"].groupby("problem").size()
