@@ -10,11 +10,12 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def load(path):
-    """Load every stored trial under a results directory as one tidy pandas DataFrame.
+def load(path, all_runs: bool = False):
+    """Load the stored trials of a results directory as one tidy pandas DataFrame.
 
-    One row per trial; the columns are documented in the README ("Stored trials").
+    One row per trial; the columns are documented in the README ("Stored trials"). Stored
+    runs no longer in the suite are left out unless ``all_runs``.
     """
     from harness.store import Store
 
-    return Store(path).load()
+    return Store(path).load(all_runs=all_runs)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from harness.environment import environment
 from harness.executors import make_executor
+from harness.lock import ResultsLock, ResultsLocked
 from harness.progress import Progress
-from harness.store import Store
+from harness.provenance import changed_code, describe_changes
+from harness.store import Store, StoreError
 from harness.suite import Suite, load_suite
 
 __all__ = ["SuiteSummary", "Interrupted", "run_suite", "results_dir_for"]
@@ -27,6 +30,8 @@ class SuiteSummary:
     failed_runs: int
     trials: int
     report: Path | None = None
+    #: Failed runs of the suite, stored before or run now (``failed_runs`` counts only now).
+    failed_total: int = 0
 
 
 class Interrupted(Exception):
@@ -44,6 +49,10 @@ def results_dir_for(suite: Suite, results: str | os.PathLike | None) -> Path:
     return Path(results) if results is not None else Path("results") / suite.name
 
 
+def _stderr_line(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def run_suite(
     suite_path: str | os.PathLike,
     *,
@@ -52,15 +61,20 @@ def run_suite(
     workers: int | None = None,
     results: str | os.PathLike | None = None,
     retry_failed: bool = False,
+    rerun_changed: bool = False,
     report: bool = True,
     progress: bool = True,
     on_result: Callable[[dict], None] | None = None,
+    notify: Callable[[str], None] = _stderr_line,
 ) -> SuiteSummary:
     """Run (or resume) the suite in ``suite_path`` and return a summary.
 
     The suite is validated before anything is written. Runs already stored are skipped
-    (failed ones too, unless ``retry_failed``), so a rerun after a crash resumes.
-    ``executor``, ``address`` and ``workers`` override the suite's ``[executor]`` table.
+    (failed ones too, unless ``retry_failed``; runs made by other code than is installed
+    too, with a one-line note, unless ``rerun_changed``), so a rerun after a crash resumes.
+    Stored runs no longer in the suite are kept. ``executor``, ``address`` and ``workers``
+    override the suite's ``[executor]`` table. The results directory is locked for the
+    duration (:class:`~harness.lock.ResultsLock`).
     """
     suite = load_suite(suite_path)
     settings = dict(suite.executor)
@@ -68,32 +82,58 @@ def run_suite(
     address = address or settings.get("address")
     workers = workers or settings.get("workers")
     path = results_dir_for(suite, results)
+    lock = ResultsLock(path, notify=notify)
+    try:
+        lock.acquire()
+    except ResultsLocked as exc:
+        raise StoreError(str(exc)) from None
+    try:
+        return _run_locked(suite, path, kind, address, workers, retry_failed, rerun_changed, report, progress,
+                           on_result, notify)
+    finally:
+        lock.release()
+
+
+def _run_locked(suite: Suite, path: Path, kind, address, workers, retry_failed, rerun_changed, report, progress,
+                on_result, notify) -> SuiteSummary:
     store = Store(path)
     runs = suite.runs()
-    stored = {r["run_id"]: r for r in (store.run_records() if (path / "trials").exists() else [])}
     planned_ids = {r["run_id"] for r in runs}
-    stored = {k: v for k, v in stored.items() if k in planned_ids}
+    stored_records = store.run_records(all_runs=True) if (path / "trials").exists() else []
+    stored = {r["run_id"]: r for r in stored_records if r["run_id"] in planned_ids}
+    kept_aside = len(stored_records) - len(stored)
+    if kept_aside:
+        notify(f"note: {kept_aside} stored run{'s' if kept_aside != 1 else ''} not in this suite "
+               "kept (ignored by the report; `harness prune RESULTS --keep-current` removes them)")
+    redo: set[str] = set()
     if retry_failed:
-        stored = {k: v for k, v in stored.items() if v["run_status"] != "failed"}
+        redo |= {k for k, v in stored.items() if v["run_status"] == "failed"}
+    changed = changed_code(stored.values())
+    if changed:
+        notify(describe_changes(changed, rerun_changed))
+        if rerun_changed:
+            redo |= set(changed)
+    stored = {k: v for k, v in stored.items() if k not in redo}
     pending = [r for r in runs if r["run_id"] not in stored]
 
     engine = make_executor(kind, address=address, workers=workers) if pending else None
     store.prepare(suite.text, runs, environment(kind, engine.workers) if engine is not None else None)
-    if retry_failed:
-        store.drop_runs(planned_ids - set(stored))
+    if redo:
+        store.drop_runs(redo)
     bar = Progress(len(pending), skipped=len(stored), enabled=progress)
     ran = failed = trials = 0
     try:
-        if engine is not None:
-            bar.draw()
-            for result in engine.run(pending):
-                store.add(result)
-                ran += 1
-                trials += result.record["n_trials"]
-                failed += result.record["run_status"] == "failed"
-                bar.update(result.record["n_trials"], result.record["run_status"] == "failed")
-                if on_result is not None:
-                    on_result(result.record)
+        with store.autoflush():
+            if engine is not None:
+                bar.draw()
+                for result in engine.run(pending):
+                    store.add(result)
+                    ran += 1
+                    trials += result.record["n_trials"]
+                    failed += result.record["run_status"] == "failed"
+                    bar.update(result.record["n_trials"], result.record["run_status"] == "failed")
+                    if on_result is not None:
+                        on_result(result.record)
         store.flush()
         store.compact()
     except KeyboardInterrupt:
@@ -107,16 +147,17 @@ def run_suite(
     if engine is not None:
         engine.close()
     summary = SuiteSummary(path, len(runs), len(stored), ran, failed, trials)
+    summary.failed_total = failed + sum(v["run_status"] == "failed" for v in stored.values())
     if report:
         summary.report = build_report_if_available(path)
     return summary
 
 
-def build_report_if_available(path: Path) -> Path | None:
+def build_report_if_available(path: Path, all_runs: bool = False) -> Path | None:
     """Write the report when the report package is installed; None otherwise."""
     try:
         from harness.report import build_report
     except ImportError:
         return None
-    return build_report(path)
+    return build_report(path, all_runs=True) if all_runs else build_report(path)
 

@@ -19,6 +19,8 @@ __all__ = ["main"]
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+#: ``harness run`` finished, but some runs of the suite failed (their errors are stored).
+EXIT_RUNS_FAILED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -37,17 +39,28 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, help="CPUs of the local Ray (default: all)")
     run.add_argument("--results", help="results directory (default: results/<suite name>)")
     run.add_argument("--retry-failed", action="store_true", help="rerun stored runs whose strategy or worker failed")
+    run.add_argument("--rerun-changed", action="store_true",
+                     help="rerun stored runs made by another version or source of their strategy or problem")
     run.add_argument("--no-report", action="store_true", help="skip writing the report")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     report = sub.add_parser("report", help="regenerate the report from stored trials")
     report.add_argument("results", help="results directory, e.g. results/quick")
+    report.add_argument("--all-runs", action="store_true", help="include stored runs no longer in the suite")
+
+    prune = sub.add_parser("prune", help="remove stored runs (lists them unless --yes)")
+    prune.add_argument("results", help="results directory, e.g. results/quick")
+    prune.add_argument("--keep-current", action="store_true", required=True,
+                       help="keep the runs of the current suite, remove every other stored run")
+    prune.add_argument("--yes", action="store_true", help="remove them (without it: only list what would go)")
 
     listing = sub.add_parser("list", help="list registered problems or strategies")
     listing.add_argument("what", choices=("problems", "strategies"))
 
-    show = sub.add_parser("show", help="describe one problem or strategy")
-    show.add_argument("name")
+    show = sub.add_parser("show", help="describe one problem or strategy, or list the failures of a results directory")
+    show.add_argument("name", help="a problem or strategy name; with --failures a results directory")
+    show.add_argument("--failures", action="store_true", help="list failed runs and trials of NAME (a results "
+                      "directory) with their tracebacks")
 
     tab = sub.add_parser("tabulate", help="build (or resume) a table of learning curves of a problem (Sobol configs x seeds)")
     tab.add_argument("problem")
@@ -89,11 +102,19 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "run":
             return _run(args)
         if args.command == "report":
-            return _report(args.results)
+            return _report(args.results, args.all_runs)
+        if args.command == "prune":
+            return _prune(args.results, args.yes)
         if args.command == "list":
             print(_listing(args.what))
             return 0
         if args.command == "show":
+            if args.failures:
+                from harness.failures import describe_failures
+
+                _existing_results(args.name)
+                print(describe_failures(args.name))
+                return 0
             print(_show(args.name))
             return 0
         if args.command == "tabulate":
@@ -132,34 +153,77 @@ def _run(args: argparse.Namespace) -> int:
             workers=args.workers,
             results=args.results,
             retry_failed=args.retry_failed,
+            rerun_changed=args.rerun_changed,
             report=not args.no_report,
             progress=not args.quiet,
         )
     except Interrupted as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_INTERRUPTED
-    failed = f", {summary.failed_runs} failed" if summary.failed_runs else ""
-    print(
-        f"{summary.ran} runs done ({summary.trials:,} trials{failed}), {summary.skipped} already stored; "
-        f"results in {summary.results}"
-    )
+    print(f"{summary.ran} runs done ({summary.trials:,} trials), {summary.skipped} already stored; "
+          f"results in {summary.results}")
     if summary.report is not None:
         print(f"report: {summary.report}")
     elif not args.no_report:
         print("report: no analysis yet (the report package is not installed)")
+    if summary.failed_total:
+        now = f", {summary.failed_runs} of them in this invocation" if summary.failed_runs != summary.failed_total else ""
+        print(f"{summary.failed_total} runs failed{now}; `harness show {summary.results} --failures` lists them, "
+              "`--retry-failed` reruns them")
+        return EXIT_RUNS_FAILED
     return 0
 
 
-def _report(results: str) -> int:
+def _existing_results(results: str) -> None:
+    from pathlib import Path
+
+    from harness.store import StoreError
+
+    if not (Path(results) / "trials").is_dir():
+        raise StoreError(f"no results directory at {results} (expected {results}/trials/)")
+
+
+def _report(results: str, all_runs: bool = False) -> int:
     from pathlib import Path
 
     from harness.benchmark import build_report_if_available
     from harness.store import Store
 
-    Store(results).load()  # fail early, by name, on a missing or corrupt directory
-    path = build_report_if_available(Path(results))
+    store = Store(results)
+    store.load(all_runs=all_runs)  # fail early, by name, on a missing or corrupt directory
+    note = store.selection(all_runs).note()
+    if note:
+        print(f"note: {note}")
+    path = build_report_if_available(Path(results), all_runs=all_runs)
     print(f"report: {path}" if path is not None else "no analysis yet (the report package is not installed)")
     return 0
+
+
+def _prune(results: str, yes: bool) -> int:
+    from harness.lock import ResultsLock, ResultsLocked
+    from harness.store import Store, StoreError
+
+    _existing_results(results)
+    store = Store(results)
+    try:
+        with ResultsLock(results, notify=lambda line: print(line, file=sys.stderr)):
+            selection = store.selection()
+            if not selection.ignored:
+                print(f"nothing to prune: every stored run in {results} belongs to the current suite")
+                return 0
+            for r in sorted(selection.ignored, key=lambda r: (r["problem"], r["strategy"], r["repetition"])):
+                print(f"{r['run_id']}  {r['problem']} / {r['strategy']} / repetition {r['repetition']} "
+                      f"({r['run_status']}, {r.get('n_trials', '?')} trials)")
+            n = len(selection.ignored)
+            if not yes:
+                print(f"{n} stored runs are not in the current suite and would be removed; "
+                      f"`harness prune {results} --keep-current --yes` removes them")
+                return 0
+            removed = store.drop_runs({r["run_id"] for r in selection.ignored})
+            print(f"removed {removed} stored runs not in the current suite from {results}")
+            return 0
+    except ResultsLocked as exc:
+        raise StoreError(str(exc)) from None
 
 
 def _problem_row(name: str) -> list[str]:

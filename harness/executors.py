@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Mapping, Any
 
 from harness.protocols import Budget
 from harness.registry import problems, strategies
-from harness.runner import RunOutcome, drive
+from harness.runner import RunOutcome, drive, traceback_text
 from harness.store import RunResult, run_record, trials_table
 
 __all__ = ["ExecutorError", "execute_run", "SerialExecutor", "RayExecutor", "make_executor", "RUN_RETRIES"]
@@ -52,16 +52,17 @@ def execute_run(spec: Mapping[str, Any]) -> RunResult:
         try:
             strategy = cls(problem.space, spec["seed"], budget, problem.fidelity, **spec["strategy_params"])
         except Exception as exc:  # noqa: BLE001 - recorded on the run, the suite goes on
-            outcome = RunOutcome(status="failed", error=f"strategy '{spec['strategy_name']}' could not start: {exc}")
+            outcome = RunOutcome(status="failed", error=f"strategy '{spec['strategy_name']}' could not start: {exc}",
+                                 traceback=traceback_text(exc))
         else:
             outcome = drive(problem, strategy, budget, seed=spec["problem_seed"], trial_timeout=spec["trial_timeout"])
     record = run_record(spec, problem, outcome)
     return RunResult(record, trials_table(record, problem, outcome))
 
 
-def failed_result(spec: Mapping[str, Any], error: str) -> RunResult:
-    """A run that could not execute at all (its worker kept dying)."""
-    outcome = RunOutcome(status="failed", error=error)
+def failed_result(spec: Mapping[str, Any], error: str, details: str | None = None) -> RunResult:
+    """A run that could not execute at all (its worker kept dying); ``details`` is stored as its traceback."""
+    outcome = RunOutcome(status="failed", error=error, traceback=details)
     try:
         problem = problems.create(spec["problem_name"], instance=spec["instance"], **spec["problem_params"])
     except Exception:  # noqa: BLE001 - the record must be written even if the problem breaks
@@ -144,7 +145,8 @@ class RayExecutor:
                     except ray.exceptions.RayError as exc:
                         # Retries are exhausted: record the run as failed, keep the suite going.
                         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                        yield failed_result(spec, f"worker failed {RUN_RETRIES + 1} times: {type(exc).__name__}: {reason}")
+                        yield failed_result(spec, f"worker failed {RUN_RETRIES + 1} times: {type(exc).__name__}: {reason}",
+                                            str(exc))
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)

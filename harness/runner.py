@@ -13,6 +13,7 @@ import math
 import signal
 import threading
 import time
+import traceback as _tb
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any, Sequence
@@ -48,6 +49,7 @@ class RunOutcome:
     status: str = "ok"
     error: str | None = None
     seconds: float = 0.0
+    traceback: str | None = None
 
 
 def trial_seed(problem_seed: int, index: int) -> int:
@@ -62,9 +64,22 @@ def trial_seed(problem_seed: int, index: int) -> int:
     return (z ^ (z >> 31)) >> 1  # 63 bits: fits a signed int64 column
 
 
-def _describe_exception(exc: BaseException) -> str:
+class FailureText(str):
+    """A one-line error message that also carries the full traceback (stored beside it)."""
+
+    traceback: str | None = None
+
+
+def traceback_text(exc: BaseException) -> str:
+    """The full traceback of ``exc`` as text."""
+    return "".join(_tb.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def _describe_exception(exc: BaseException) -> FailureText:
     message = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__
+    text = FailureText(f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__)
+    text.traceback = traceback_text(exc)
+    return text
 
 
 class _Alarm:
@@ -300,10 +315,11 @@ def drive(
                 batch = strategy.ask(n)
                 batch = [loop.check(s) for s in batch]
             except _StrategyFault as exc:
-                outcome.status, outcome.error = "failed", str(exc)
+                outcome.status, outcome.error, outcome.traceback = "failed", str(exc), traceback_text(exc)
                 break
             except Exception as exc:  # noqa: BLE001 - a failing strategy fails its run, visibly
                 outcome.status, outcome.error = "failed", f"strategy '{label}' ask raised {_describe_exception(exc)}"
+                outcome.traceback = traceback_text(exc)
                 break
             ask_seconds = time.perf_counter() - t0
             if not batch:
@@ -320,6 +336,7 @@ def drive(
                 strategy.tell(trials)
             except Exception as exc:  # noqa: BLE001
                 outcome.status, outcome.error = "failed", f"strategy '{label}' tell raised {_describe_exception(exc)}"
+                outcome.traceback = traceback_text(exc)
                 break
             share = (ask_seconds + time.perf_counter() - t1) / len(trials)
             for trial in trials:

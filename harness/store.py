@@ -13,14 +13,23 @@ Every file is written to a temporary name and renamed into place, so a crash or 
 leaves either the old file or the new one, never half of one. Runs are buffered by the
 driver (the single writer) and flushed as parts every few seconds, so 10,000 runs make tens
 of files, not 10,000, and loading stays fast. Parquet only; never pickle.
+
+A part's name ends in the SHA-256 of its bytes (and its pages carry Parquet CRC checksums),
+so a flipped bit anywhere in a part is reported by name instead of silently altering a
+config or a value. No finished run is ever deleted except on request (``--retry-failed``,
+``--rerun-changed``, ``harness prune``); runs no longer in the suite stay stored and are
+set aside when loading (:mod:`harness.run_selection`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import math
 import os
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,11 +41,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from harness.protocols import Problem, Status
+from harness.provenance import run_code
+from harness.run_selection import RunSelection, select_runs
 from harness.runner import RunOutcome
 
 __all__ = ["StoreError", "Store", "RunResult", "trials_table", "atomic_write"]
 
 _RUNS_KEY = b"harness.runs"
+#: Hex digits of a part's SHA-256 in its file name (older parts carry 8 random hex digits).
+_HASH_DIGITS = 16
 #: Flush buffered runs to a new part after this many seconds or runs, whichever comes first:
 #: frequent enough that a kill loses little work, rare enough to keep the file count low.
 #: The environment variable HARNESS_FLUSH_SECONDS overrides the interval.
@@ -47,7 +60,7 @@ FLUSH_RUNS = 2000
 RUN_COLUMNS = (
     "suite", "problem", "problem_name", "strategy", "strategy_name", "repetition", "seed",
     "problem_seed", "run_id", "optimum", "reference", "fidelity_max", "budget", "budget_kind",
-    "run_status", "run_error",
+    "run_status", "run_error", "run_traceback",
 )
 
 
@@ -55,12 +68,26 @@ class StoreError(RuntimeError):
     """A results directory that cannot be read or written as asked."""
 
 
+def _file_mode() -> int:
+    """0o666 less the process umask: the mode ``open()`` would give a new file."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
+    """Write ``data`` to ``path`` via a temporary file and an atomic rename.
+
+    The file gets the user's usual mode (0o666 less the umask), not ``mkstemp``'s 0o600.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -123,6 +150,7 @@ def trials_table(record: Mapping[str, Any], problem: Problem | None, outcome: Ru
                                         pa.bool_())
     columns["status"] = pa.array([t.status.value for t in trials], pa.string())
     columns["error"] = pa.array([t.error for t in trials], pa.string())
+    columns["traceback"] = pa.array([getattr(t.error, "traceback", None) for t in trials], pa.string())
     columns["info"] = pa.array([None if not t.info else json.dumps(t.info, default=str) for t in trials], pa.string())
     schema_types = {"repetition": pa.int64(), "seed": pa.int64(), "problem_seed": pa.int64(),
                     "optimum": pa.float64(), "reference": pa.float64(),
@@ -149,7 +177,8 @@ class Store:
         self.path = Path(path)
         self.trials_dir = self.path / "trials"
         self._buffer: list[RunResult] = []
-        self._last_flush = time.monotonic()
+        self._lock = threading.RLock()
+        self._buffer_since = time.monotonic()
         self.flush_seconds = float(os.environ.get("HARNESS_FLUSH_SECONDS", FLUSH_SECONDS))
 
     # -- set-up ----------------------------------------------------------------------------
@@ -171,15 +200,22 @@ class Store:
         previous = history.read_bytes() if history.exists() else b""
         atomic_write(history, previous + json.dumps(dict(environment)).encode() + b"\n")
 
-    def planned_run_ids(self) -> list[str] | None:
-        """Run ids of the current suite (``runs.json``), or None if there is none."""
+    def planned_runs(self) -> list[dict] | None:
+        """Run specs of the current suite (``runs.json``), or None if there is none."""
         path = self.path / "runs.json"
         if not path.exists():
             return None
         try:
-            return [r["run_id"] for r in json.loads(path.read_text())]
+            runs = json.loads(path.read_text())
+            [r["run_id"] for r in runs]
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"{path} is corrupt ({exc}); delete it to start this results directory afresh") from None
+        return runs
+
+    def planned_run_ids(self) -> list[str] | None:
+        """Run ids of the current suite (``runs.json``), or None if there is none."""
+        planned = self.planned_runs()
+        return None if planned is None else [r["run_id"] for r in planned]
 
     # -- parts -----------------------------------------------------------------------------
     def parts(self) -> list[Path]:
@@ -188,23 +224,46 @@ class Store:
             return []
         return sorted(self.trials_dir.glob("part-*.parquet"))
 
-    def _part_records(self, part: Path) -> list[dict]:
+    def _part_bytes(self, part: Path) -> bytes:
+        """A part's bytes, checked against the SHA-256 in its name."""
+        data = part.read_bytes()
+        digest = part.stem.rsplit("-", 1)[-1]
+        if len(digest) == _HASH_DIGITS and hashlib.sha256(data).hexdigest()[:_HASH_DIGITS] != digest:
+            raise StoreError(f"corrupt results file {part}: its content does not match the checksum in its name "
+                             "(the file was altered after it was written); restore it from a backup or delete it "
+                             "and rerun to recompute its runs")
+        return data
+
+    def _part_records(self, part: Path, data: bytes | None = None) -> list[dict]:
         try:
-            metadata = pq.read_schema(part).metadata or {}
+            data = self._part_bytes(part) if data is None else data
+            metadata = pq.read_schema(pa.BufferReader(data)).metadata or {}
             return json.loads(metadata[_RUNS_KEY])
+        except StoreError:
+            raise
+        except FileNotFoundError:
+            raise _Vanished() from None
         except Exception as exc:  # noqa: BLE001 - any unreadable part is reported by name
             raise StoreError(f"corrupt results file {part}: {type(exc).__name__}: {exc}") from None
 
-    def run_records(self) -> list[dict]:
-        """Run-level records of every stored run (one per run id; first stored wins)."""
-        planned = self.planned_run_ids()
-        keep = None if planned is None else set(planned)
+    def _all_records(self) -> list[dict]:
+        """Run records of every stored run (one per run id; the first stored wins)."""
         seen: dict[str, dict] = {}
         for part in self.parts():
             for record in self._part_records(part):
-                if record["run_id"] not in seen and (keep is None or record["run_id"] in keep):
-                    seen[record["run_id"]] = record
+                seen.setdefault(record["run_id"], record)
         return list(seen.values())
+
+    def selection(self, all_runs: bool = False) -> RunSelection:
+        """Stored runs split into those of the current suite and the ignored rest.
+
+        ``selection().note()`` is the line to show users ("N stored runs are ignored ...").
+        """
+        return select_runs(_retrying(self._all_records), self.planned_runs(), all_runs=all_runs)
+
+    def run_records(self, all_runs: bool = False) -> list[dict]:
+        """Run-level records of the current suite's stored runs (every stored run with ``all_runs``)."""
+        return self.selection(all_runs).kept
 
     def finished_run_ids(self) -> set[str]:
         """Ids of runs stored whole (the ones a rerun skips)."""
@@ -213,71 +272,112 @@ class Store:
     # -- writing ---------------------------------------------------------------------------
     def add(self, result: RunResult) -> None:
         """Buffer a finished run; flush when enough time or runs have accumulated."""
-        self._buffer.append(result)
-        if len(self._buffer) >= FLUSH_RUNS or time.monotonic() - self._last_flush >= self.flush_seconds:
+        with self._lock:
+            if not self._buffer:
+                self._buffer_since = time.monotonic()
+            self._buffer.append(result)
+            due = len(self._buffer) >= FLUSH_RUNS or self._flush_due()
+        if due:
             self.flush()
+
+    def _flush_due(self) -> bool:
+        return bool(self._buffer) and time.monotonic() - self._buffer_since >= self.flush_seconds
 
     def flush(self) -> None:
         """Write buffered runs as one new part file (atomically)."""
-        if not self._buffer:
-            return
-        self._write_part([r.table for r in self._buffer], [r.record for r in self._buffer])
-        self._buffer = []
-        self._last_flush = time.monotonic()
+        with self._lock:
+            if not self._buffer:
+                return
+            self._write_part([r.table for r in self._buffer], [r.record for r in self._buffer])
+            self._buffer = []
+
+    @contextlib.contextmanager
+    def autoflush(self):
+        """Flush buffered runs from a background thread once they waited ``flush_seconds``.
+
+        Without it a finished run waits in the buffer until the next run finishes, so a
+        ``kill -9`` could lose runs that finished long before it; with it the loss window is
+        the flush interval plus one write, whatever the runs' lengths.
+        """
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(min(0.25, self.flush_seconds / 4)):
+                with self._lock:
+                    due = self._flush_due()
+                if due:
+                    self.flush()
+
+        thread = threading.Thread(target=loop, name="harness-autoflush", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
 
     def _write_part(self, tables: Sequence[pa.Table], records: Sequence[dict]) -> Path:
         table = _concat(tables)
         metadata = dict(table.schema.metadata or {})
         metadata[_RUNS_KEY] = json.dumps(list(records)).encode()
         table = table.replace_schema_metadata(metadata)
-        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
         sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, compression="zstd")
+        pq.write_table(table, sink, compression="zstd", write_page_checksum=True)
+        data = sink.getvalue().to_pybytes()
+        name = f"part-{time.time_ns():020d}-{hashlib.sha256(data).hexdigest()[:_HASH_DIGITS]}.parquet"
         path = self.trials_dir / name
-        atomic_write(path, sink.getvalue().to_pybytes())
+        atomic_write(path, data)
         return path
 
     def compact(self) -> None:
         """Merge all parts into one (written before the old ones are removed).
 
-        A crash between the two steps leaves duplicates, which loading ignores (a run id is
-        read from the first part that holds it).
+        Every stored run is kept, in the suite or not. A crash between the two steps leaves
+        duplicates, which loading ignores (a run id is read from the first part that holds it).
         """
         parts = self.parts()
         if len(parts) <= 1:
             return
-        tables, records = self._read_parts(parts)
+        tables, records = self._read_parts(parts, all_runs=True)
         merged = self._write_part(tables, records)
         for part in parts:
             if part != merged:
                 part.unlink()
 
-    def drop_runs(self, run_ids: set[str]) -> None:
-        """Remove stored runs (e.g. failed ones about to be retried), rewriting the parts."""
+    def drop_runs(self, run_ids: set[str]) -> int:
+        """Remove the given stored runs (asked for by the user), rewriting the parts.
+
+        Every other stored run is kept. Returns how many runs were removed.
+        """
         parts = self.parts()
-        tables, records = self._read_parts(parts)
+        tables, records = self._read_parts(parts, all_runs=True)
         keep = [r for r in records if r["run_id"] not in run_ids]
         if len(keep) == len(records):
-            return
+            return 0
         ids = pa.array([r["run_id"] for r in keep], pa.string())
         if keep:
             self._write_part([t.filter(pc.is_in(t["run_id"], value_set=ids)) for t in tables], keep)
         for part in parts:
             part.unlink()
+        return len(records) - len(keep)
 
     # -- reading ---------------------------------------------------------------------------
-    def _read_parts(self, parts: Iterable[Path]) -> tuple[list[pa.Table], list[dict]]:
-        planned = self.planned_run_ids()
+    def _read_parts(self, parts: Iterable[Path], all_runs: bool = False) -> tuple[list[pa.Table], list[dict]]:
+        planned = None if all_runs else self.planned_run_ids()
         keep = None if planned is None else set(planned)
         seen: set[str] = set()
         tables, records = [], []
         for part in parts:
-            part_records = self._part_records(part)
+            try:
+                data = self._part_bytes(part)
+            except FileNotFoundError:
+                raise _Vanished() from None
+            part_records = self._part_records(part, data)
             wanted = [r for r in part_records if r["run_id"] not in seen and (keep is None or r["run_id"] in keep)]
             if not wanted:
                 continue
             try:
-                table = pq.read_table(part)
+                table = pq.read_table(pa.BufferReader(data), page_checksum_verification=True)
             except Exception as exc:  # noqa: BLE001
                 raise StoreError(f"corrupt results file {part}: {type(exc).__name__}: {exc}") from None
             if len(wanted) != len(part_records):
@@ -288,25 +388,45 @@ class Store:
             records.extend(wanted)
         return tables, records
 
-    def load(self):
-        """Every stored trial as one tidy pandas DataFrame (see the README for columns)."""
+    def load(self, all_runs: bool = False):
+        """Stored trials of the current suite as one tidy pandas DataFrame (README: columns).
+
+        Runs no longer in the suite (see :meth:`selection`) are left out unless ``all_runs``.
+        """
         if not self.path.exists():
             raise StoreError(f"no results directory at {self.path}")
-        tables, _ = self._read_parts(self.parts())
+        tables, _ = _retrying(lambda: self._read_parts(self.parts(), all_runs=all_runs))
         if not tables:
             raise StoreError(f"no stored trials under {self.path}")
         table = _concat(tables)
         return table.to_pandas()
 
-    def runs(self):
-        """One row per stored run (runs that ended before any trial included)."""
+    def runs(self, all_runs: bool = False):
+        """One row per stored run of the current suite (runs that ended before any trial included)."""
         import pandas as pd
 
-        return pd.DataFrame(self.run_records())
+        return pd.DataFrame(self.run_records(all_runs))
 
     def read_json(self, name: str) -> Any:
         """A JSON side file of the results directory (``runs.json``, ``environment.json``)."""
         return json.loads((self.path / name).read_text())
+
+
+class _Vanished(Exception):
+    """A part listed a moment ago is gone (a concurrent compaction replaced it)."""
+
+
+def _retrying(read, attempts: int = 5):
+    """Call ``read`` again from a fresh listing when a part vanished under it (compaction)."""
+    for attempt in range(attempts):
+        try:
+            return read()
+        except _Vanished:
+            if attempt == attempts - 1:
+                raise StoreError("the results directory kept changing while being read; retry when the run "
+                                 "writing it has finished") from None
+            time.sleep(0.2)
+    raise AssertionError("unreachable")
 
 
 def _concat(tables: Sequence[pa.Table]) -> pa.Table:
@@ -346,6 +466,8 @@ def run_record(spec: Mapping[str, Any], problem: Problem, outcome: RunOutcome) -
         "budget_kind": spec["budget"]["kind"],
         "run_status": outcome.status,
         "run_error": outcome.error,
+        "run_traceback": outcome.traceback,
+        "code": run_code(spec),
         "n_trials": len(outcome.trials),
         "n_failed": sum(t.status is not Status.OK for t in outcome.trials),
         "seconds": outcome.seconds,

@@ -41,6 +41,7 @@ class ReportInputs:
     environment: Mapping[str, Any] | None = None
     run_specs: Mapping[str, dict] | None = None  # run_id -> resolved spec (runs.json)
     runs: pd.DataFrame | None = None  # one row per run, including runs without trials
+    ignored_runs: str | None = None  # one line: stored runs left out and why (RunSelection.note)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -67,7 +68,7 @@ def _read_side_files(results_dir: Path) -> ReportInputs:
 
 
 def build_report(results_dir, *, out_dir=None, budgets: Sequence[float] | None = None, baseline: str = "random",
-                 max_run_views: int = 3) -> Path:
+                 max_run_views: int = 3, all_runs: bool = False) -> Path:
     """Write the report of a results directory and return the path of ``report.html``.
 
     Parameters
@@ -82,6 +83,9 @@ def build_report(results_dir, *, out_dir=None, budgets: Sequence[float] | None =
         Strategy label used as the normalised score's zero and for significance marks.
     max_run_views : int
         Problems that get per-run views (history, contour, parallel coordinates, importance).
+    all_runs : bool
+        Include stored runs no longer in the suite (by default they are left out and
+        ``ReportInputs.ignored_runs`` says how many and why).
 
     Returns
     -------
@@ -96,10 +100,12 @@ def build_report(results_dir, *, out_dir=None, budgets: Sequence[float] | None =
     # harness.load is Store(path).load(); the fallback covers a stale editable install in
     # which `harness` resolves as a namespace package without its __init__.
     load = getattr(harness, "load", None) or (lambda path: Store(path).load())
-    df = load(results_dir)
+    df = Store(results_dir).load(all_runs=True) if all_runs else load(results_dir)
     inputs = _read_side_files(results_dir)
     try:
-        inputs.runs = Store(results_dir).runs()
+        selection = Store(results_dir).selection(all_runs)
+        inputs.runs = pd.DataFrame(selection.kept)
+        inputs.ignored_runs = selection.note()
     except Exception as exc:  # the run table is informative only
         log.warning("run records unreadable: %s", exc)
     inputs.timings["load"] = time.perf_counter() - started
