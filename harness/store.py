@@ -70,12 +70,14 @@ class StoreError(RuntimeError):
 
 def _file_mode() -> int:
     """0o666 less the process umask: the mode ``open()`` would give a new file."""
-    mask = os.umask(0o022)
-    os.umask(mask)
+    try:
+        # Read without changing it: os.umask would briefly change it for every thread.
+        with open("/proc/self/status") as status:
+            mask = next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError):
+        mask = os.umask(0o022)
+        os.umask(mask)
     return 0o666 & ~mask
-
-
-_FILE_MODE = _file_mode()
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -87,7 +89,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, _FILE_MODE)
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
