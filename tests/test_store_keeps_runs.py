@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -243,7 +244,7 @@ def test_failures_are_stored_with_tracebacks_listed_and_exit_3(tmp_path, tmp_plu
 SLOW = """
 name = "locked"
 seeds = 2
-budget = 25
+budget = 400
 problems = [{name = "plugin-faulty", mode = "slow", hang_seconds = 0.1}]
 strategies = ["random"]
 """
@@ -268,11 +269,9 @@ def test_a_second_run_into_the_same_folder_is_refused_while_the_first_runs(tmp_p
         assert len(lines) == 1 and f"pid {first.pid} on host {socket.gethostname()}" in lines[0]
         assert "Traceback" not in second.stderr
     finally:
+        first.send_signal(signal.SIGINT)
         out, err = first.communicate(timeout=120)
-    assert first.returncode == 0, err
-    assert "2 runs done" in out
-    frame = harness.load(results)
-    assert frame.run_id.nunique() == 2 and not frame.duplicated(["run_id", "trial"]).any()
+    assert first.returncode == 130, err
     assert (results / ".lock").read_text() == ""  # released: emptied, not deleted
 
 
