@@ -212,15 +212,11 @@ def test_paper_copies_figures_under_stable_names_and_widens_wide_tables(report_d
     assert latex_escape("a_b & 50%") == "a\\_b \\& 50\\%"
 
 
-def test_versus_baseline_table_takes_the_other_strategys_side(tmp_path: Path):
-    from harness.report.paper import baseline_table
+def test_paper_setup_is_generated_from_the_trials(report_dir: Path):
+    import harness
+    from harness.report.paper import _setup_tex
 
-    pd.DataFrame({
-        "level": [1.0, 1.0, 1.0, 0.5], "a": ["bayesian", "random", "bayesian", "bayesian"],
-        "b": ["random", "tpe", "tpe", "random"], "p_holm": [0.01, 0.5, 0.2, 0.9], "a12": [0.8, 0.7, 0.6, 0.5],
-        "magnitude": ["large", "medium", "small", "negligible"], "wins": [3, 1, 0, 0], "ties": [1, 2, 4, 4],
-        "losses": [0, 1, 0, 0],
-    }).to_csv(tmp_path / "pairwise.csv", index=False)
-    tex = baseline_table(tmp_path / "pairwise.csv")
-    rows = [line for line in tex.splitlines() if line.endswith("\\\\") and "&" in line][1:]
-    assert rows == ["bayesian & \\textbf{0.01} & 0.80 & large & 3/1/0 \\\\", "tpe & 0.5 & 0.30 & medium & 1/2/1 \\\\"]
+    text = _setup_tex(harness.load(report_dir.parent))
+    assert "3 seeds on 2 problems" in text
+    assert "budget 15 evaluations" in text and "reference: optimum" in text
+    assert "development split" in text  # branin is a development problem
