@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any, Mapping
 
-from harness.protocols import Evaluation, Fidelity, Problem
+from harness.protocols import Fidelity
 from harness.registry import problem
 from problems.dl._deps import require_torch
-from problems.dl.checkpoints import CheckpointCache, config_key
+from problems.dl.checkpoints import CheckpointCache
+from problems.dl.curve_task import CurveTask
 from problems.dl.digits_split import digits_split
 from problems.dl.lcnet_space import HYPERPARAMETERS, MAX_EPOCHS, lcnet_space
-from problems.sklearn.base import TaskError, random_state_from_seed
+from problems.sklearn.base import random_state_from_seed
 
 __all__ = ["LCNetDigits", "METRICS"]
 
@@ -19,7 +19,7 @@ __all__ = ["LCNetDigits", "METRICS"]
 METRICS = {"cross_entropy": "loss", "error_rate": "error"}
 
 
-class LCNetDigits(Problem):
+class LCNetDigits(CurveTask):
     """A network (MLP or small CNN) trained with PyTorch on the CPU on scikit-learn's digits.
 
     Data: the 1,797 8x8 digit images, pixels / 16, split 50 / 25 / 25 % into train,
@@ -74,51 +74,11 @@ class LCNetDigits(Problem):
         self.data = Data(split.X_train, split.y_train, split.X_val, split.y_val, split.X_test, split.y_test)
         self.checkpoints = CheckpointCache(checkpoints)
 
-    def resolve_fidelity(self, fidelity: float | None) -> int:
-        """Epochs as an integer in 1..50 (``None`` -> 50)."""
-        if fidelity is None:
-            return MAX_EPOCHS
-        if not 1 - 1e-9 <= float(fidelity) <= MAX_EPOCHS + 1e-9:
-            raise ValueError(f"Task '{self.name}': epochs must be in [1, {MAX_EPOCHS}]. Got {fidelity!r}.")
-        return int(round(float(fidelity)))
-
-    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None, seed: int = 0) -> Evaluation:
-        """Train (or continue training) ``config`` to ``fidelity`` epochs (see the class docstring)."""
+    def new_run(self, config: Mapping[str, Any], seed: int):
+        """A fresh training run of ``config`` seeded by the trial ``seed``."""
         from problems.dl.training import TrainingRun
 
-        self.space.validate(config)
-        epochs = self.resolve_fidelity(fidelity)
-        key = config_key(config)
-        run = self.checkpoints.get(key)
-        if run is None or run.epochs >= epochs:
-            # Asked again at the same or a lower fidelity: a fresh run with this trial's seed.
-            run = TrainingRun(config, self.data, random_state_from_seed(seed), MAX_EPOCHS, METRICS[self.metric])
-        resumed_from = run.epochs
-        start = time.perf_counter()
-        try:
-            trained = run.train_to(epochs)
-        except RuntimeError as exc:  # e.g. a NaN reaching a kernel that checks its input
-            raise TaskError(f"Task '{self.name}': training failed for config {dict(config)}: {exc}") from exc
-        if self.checkpoints.limit > 0:
-            self.checkpoints.put(key, run)
-        if run.diverged:
-            raise TaskError(f"Task '{self.name}': the loss became non-finite at epoch {run.epochs} for config {dict(config)}")
-        result = run.result()
-        return Evaluation(
-            value=result["value"],
-            cost=trained / MAX_EPOCHS,
-            test_value=result["test_value"],
-            info={
-                "curve": {k: run.curve[k][: run.epochs] for k in ("train_loss", "train_error", "val_loss", "val_error", "seconds")},
-                "training_seed": run.seed,
-                "resumed_from": resumed_from,
-                "epochs_trained": trained,
-                "reported_epoch": result["epoch"],
-                "stopped_early": run.stopped and not run.diverged,
-                "fit_seconds": time.perf_counter() - start,
-                "fidelity": epochs,
-            },
-        )
+        return TrainingRun(config, self.data, random_state_from_seed(seed), MAX_EPOCHS, METRICS[self.metric])
 
     def learning_curve(self, config: Mapping[str, Any], seed: int, epochs: int = MAX_EPOCHS) -> dict[str, list[float]]:
         """The whole curve of ``config`` trained with ``seed`` for ``epochs`` epochs, early
