@@ -59,8 +59,8 @@ FLUSH_RUNS = 2000
 #: Run-level columns repeated on every trial row (so one tidy frame needs no join).
 RUN_COLUMNS = (
     "suite", "problem", "problem_name", "strategy", "strategy_name", "repetition", "seed",
-    "problem_seed", "run_id", "optimum", "reference", "fidelity_max", "budget", "budget_kind",
-    "run_status", "run_error", "run_traceback",
+    "problem_seed", "run_id", "optimum", "reference", "reference_source", "fidelity_max",
+    "budget", "budget_kind", "run_status", "run_error", "run_traceback",
 )
 
 
@@ -462,6 +462,9 @@ def run_record(spec: Mapping[str, Any], problem: Problem, outcome: RunOutcome) -
         "run_id": spec["run_id"],
         "optimum": _num(problem.optimum) if problem is not None else math.nan,
         "reference": _num(getattr(problem, "reference", None)) if problem is not None else math.nan,
+        # How the reference was found (search, evaluations, data seed): printed by reports.
+        "reference_source": (getattr(problem, "reference_source", None)
+                             if problem is not None else None),
         "fidelity_max": (_num(problem.fidelity.high) if problem is not None
                          and problem.fidelity is not None else math.nan),
         "budget": float(spec["budget"]["amount"]),

@@ -144,8 +144,8 @@ def references(df: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Indexed by problem, columns ``reference``, ``reference_kind``, ``best_observed``,
-        ``test_reference``.
+        Indexed by problem, columns ``reference``, ``reference_kind``, ``reference_source``
+        (how it was found), ``best_observed``, ``test_reference``.
     """
     ok = _eligible_mask(df)
     code, names = _codes(df["problem"])
@@ -169,7 +169,18 @@ def references(df: pd.DataFrame) -> pd.DataFrame:
                                 np.where(has_pin, out["pinned"], out["best_observed"]))
     out["reference_kind"] = np.where(has_opt, "optimum",
                                      np.where(has_pin, "pinned", "best observed"))
-    return out[["reference", "reference_kind", "best_observed", "test_reference"]]
+    sources = pd.Series(dtype=object)
+    if "reference_source" in df.columns:
+        sources = df.dropna(subset=["reference_source"]).groupby(
+            np.asarray(df.dropna(subset=["reference_source"])["problem"], dtype=object),
+            sort=True)["reference_source"].first()
+    out["reference_source"] = [
+        "known optimum of the function" if kind == "optimum" else
+        (sources.get(problem) or "pinned value stored with the runs") if kind == "pinned" else
+        "best value observed in these runs (no pinned reference: adding runs can change it)"
+        for problem, kind in zip(out.index, out["reference_kind"])]
+    return out[["reference", "reference_kind", "reference_source", "best_observed",
+                "test_reference"]]
 
 
 def _categorical(values, sort: bool = True) -> pd.Categorical:

@@ -168,15 +168,27 @@ class Gallery:
                 pair = [c[len("param_") :] for c in params if c[len("param_") :] in top]
             else:
                 pair = [c[len("param_") :] for c in params[:2]]
+            numeric = [c[len("param_"):] for c in params if pd.api.types.is_numeric_dtype(run[c])]
+            if not all(p in numeric for p in pair):
+                # A categorical among the most important: draw the two most important numeric
+                # parameters, one panel per value of the categorical.
+                ranked = list(imp["parameter"]) if imp is not None else []
+                pair = [p for p in ranked if p in numeric][:2] or numeric[:2]
+                pair = [c[len("param_"):] for c in params if c[len("param_"):] in pair]
+            categorical = [c[len("param_"):] for c in params if c[len("param_"):] not in numeric]
+            branch = categorical[0] if categorical else None
             if len(pair) == 2 and all(pd.api.types.is_numeric_dtype(run[f"param_{p}"]) for p in pair):
-                true = " (true objective on a grid)" if exact and len(space.names) == 2 else " (interpolated from the samples)"
+                true = (" (true objective on a grid)" if exact and len(space.names) == 2
+                        else " (interpolated from every run's samples)")
                 self.draw(
                     f"contour_{slug}",
                     f"Objective over {pair[0]} and {pair[1]}{true} with the points sampled by the median run "
-                    f"of {strategy} on {problem} (star: its best point).",
+                    f"of {strategy} on {problem} (star: its best point)"
+                    + (f"; one panel per value of {branch}, each over the configurations where both "
+                       "parameters are active." if branch else "."),
                     lambda: run_views.contour_figure(
                         run, pair[0], pair[1], problem=problem_obj, exact=exact, style=self.styles.get(strategy),
-                        title=f"{problem}, {strategy}",
+                        title=f"{problem}, {strategy}", surface=trials, branch=branch,
                     ),
                 )
             if params:

@@ -153,14 +153,17 @@ def history_figure(runs: pd.DataFrame, styles: Mapping[str, Style], *, title: st
 
 
 def contour_figure(run: pd.DataFrame, x_param: str, y_param: str, *, problem=None, exact: bool = False,
-                   style: Style | None = None, title: str = ""):
+                   style: Style | None = None, title: str = "", surface: pd.DataFrame | None = None,
+                   branch: str | None = None):
     """Objective over two parameters with the run's sampled points on top.
 
     With ``exact`` (``problem`` is a rebuilt two-parameter synthetic problem that reproduces
     the stored values) the true function is evaluated on a 60 x 60 grid, on a log10 scale of
-    ``f - min f`` when it spans decades; otherwise the observed values are linearly
-    interpolated (a Delaunay triangulation, nothing outside the sampled hull). The space of
-    ``problem`` (when given) sets log axes.
+    ``f - min f`` when it spans decades; otherwise the observed values of ``surface`` (default:
+    the run itself) are linearly interpolated (a Delaunay triangulation in the axes' own
+    scales, nothing outside the sampled hull). Only configurations in which both parameters
+    are active are used: a conditional parameter is plotted over the sub-space where it
+    exists. With ``branch`` (a categorical parameter) there is one panel per value of it.
 
     Parameters
     ----------
@@ -170,35 +173,66 @@ def contour_figure(run: pd.DataFrame, x_param: str, y_param: str, *, problem=Non
         Parameter names (without the ``param_`` prefix).
     problem : Problem, optional
         Used only if its space has exactly these two parameters.
+    surface : DataFrame, optional
+        Trials whose values are interpolated (e.g. every run of the problem).
+    branch : str, optional
+        Categorical parameter whose values get a panel each.
     """
     paper_style()
-    fig, ax = plt.subplots(figsize=(SINGLE_COLUMN, 2.6))
-    pts = run[run["value"].notna()]
-    xs, ys = pts[f"param_{x_param}"].astype(float), pts[f"param_{y_param}"].astype(float)
-    drawn, label = None, "objective (interpolated)"
+    surface = run if surface is None else surface
     space = getattr(problem, "space", None)
-    if exact and space is not None and sorted(space.names) == sorted([x_param, y_param]):
-        drawn = _true_contour(ax, problem, x_param, y_param)
-        label = "log10(f - min f), true" if getattr(drawn, "log_levels", False) else "objective (true)"
-    if drawn is None and len(pts) >= 4:
-        drawn = _interpolated_contour(ax, xs.to_numpy(), ys.to_numpy(), pts["value"].to_numpy(float))
-        label = "objective (interpolated)"
+    log_axes = [space is not None and name in space.names and getattr(space[name], "log", False)
+                for name in (x_param, y_param)]
+    branches = [None]
+    if branch is not None and f"param_{branch}" in surface.columns:
+        values = surface[f"param_{branch}"].dropna().astype(str)
+        branches = [b for b in sorted(values.unique())
+                    if _active(surface, x_param, y_param, branch, b).shape[0] >= 4] or [None]
+    fig, axes = plt.subplots(1, len(branches), figsize=(min(6.9, SINGLE_COLUMN * len(branches)), 2.6),
+                             squeeze=False)
+    drawn = None
+    label = "objective (interpolated)"
+    for ax, value in zip(axes[0], branches):
+        pts = _active(run, x_param, y_param, branch, value)
+        known = _active(surface, x_param, y_param, branch, value)
+        if exact and space is not None and sorted(space.names) == sorted([x_param, y_param]):
+            drawn = _true_contour(ax, problem, x_param, y_param)
+            label = "log10(f - min f), true" if getattr(drawn, "log_levels", False) else "objective (true)"
+        elif len(known) >= 4:
+            coords = [np.log10(known[f"param_{p}"].astype(float).to_numpy()) if lg else
+                      known[f"param_{p}"].astype(float).to_numpy()
+                      for p, lg in zip((x_param, y_param), log_axes)]
+            drawn = _interpolated_contour(ax, coords[0], coords[1], known["value"].to_numpy(float)) or drawn
+        xs = pts[f"param_{x_param}"].astype(float)
+        ys = pts[f"param_{y_param}"].astype(float)
+        if log_axes[0]:
+            xs = np.log10(xs)
+        if log_axes[1]:
+            ys = np.log10(ys)
+        color = style.color if style else "white"
+        ax.scatter(xs, ys, s=7, c=color, marker=style.marker if style else "o", edgecolors="black",
+                   linewidths=0.3, zorder=3)
+        if len(pts):
+            best = pts["value"].to_numpy(float).argmin()
+            ax.scatter([xs.iloc[best]], [ys.iloc[best]], s=40, marker="*", c="red", edgecolors="black",
+                       linewidths=0.4, zorder=4)
+        ax.set_xlabel(("log10 " if log_axes[0] else "") + x_param)
+        if ax is axes[0][0]:
+            ax.set_ylabel(("log10 " if log_axes[1] else "") + y_param)
+        ax.set_title(title if value is None else f"{title}\n{branch} = {value}", fontsize=6)
     if drawn is not None:
-        fig.colorbar(drawn, ax=ax, label=label)
-    color = style.color if style else "white"
-    ax.scatter(xs, ys, s=7, c=color, marker=style.marker if style else "o", edgecolors="black", linewidths=0.3, zorder=3)
-    best = pts.loc[pts["value"].idxmin()] if len(pts) else None
-    if best is not None:
-        ax.scatter([best[f"param_{x_param}"]], [best[f"param_{y_param}"]], s=40, marker="*", c="red", edgecolors="black", linewidths=0.4, zorder=4)
-    if space is not None:
-        for name, setter in ((x_param, ax.set_xscale), (y_param, ax.set_yscale)):
-            if getattr(space[name], "log", False):
-                setter("log")
-    ax.set_xlabel(x_param)
-    ax.set_ylabel(y_param)
-    ax.set_title(title)
-    fig.tight_layout()
+        fig.colorbar(drawn, ax=list(axes[0]), label=label)
+    else:
+        fig.tight_layout()
     return fig
+
+
+def _active(trials: pd.DataFrame, x_param: str, y_param: str, branch: str | None, value) -> pd.DataFrame:
+    """Successful trials where both parameters are active (and ``branch`` takes ``value``)."""
+    keep = trials["value"].notna() & trials[f"param_{x_param}"].notna() & trials[f"param_{y_param}"].notna()
+    if branch is not None and value is not None:
+        keep &= trials[f"param_{branch}"].astype(str) == value
+    return trials[keep]
 
 
 def _true_contour(ax, problem, x_param: str, y_param: str):

@@ -164,7 +164,8 @@ def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], expo
     doc.sections.append(Section("Method", [
         Paragraph("Everything is minimised. " + metrics.INCUMBENT_RULE),
         Table("Reference of every problem (regret = incumbent value minus reference)",
-              result.analysis.references.reset_index()[["problem", "reference", "reference_kind"]]),
+              result.analysis.references.reset_index()[["problem", "reference", "reference_kind",
+                                                        "reference_source"]]),
         Paragraph("Normalised score:"),
         Code(getattr(result.analysis, "score_formula", None) or metrics.SCORE_FORMULA),
         Paragraph(f"Baseline strategy: {result.baseline}"

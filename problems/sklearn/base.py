@@ -32,11 +32,13 @@ metric and data seed 0 (another metric or split changes the attainable value).
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping
 
 import numpy as np
@@ -53,6 +55,34 @@ from problems.sklearn.metrics import get_metric
 
 __all__ = ["TaskError", "Fold", "CVTask", "register_task", "random_state_from_seed"]
 
+
+
+#: Pinned references of the tasks (default metric, data seed 0) with their provenance,
+#: recomputed by ``python bench/pin_references.py``; never edited by hand.
+REFERENCES_FILE = Path(__file__).with_name("references.json")
+
+
+@lru_cache(maxsize=1)
+def _reference_table() -> dict:
+    if not REFERENCES_FILE.exists():
+        return {}
+    return json.loads(REFERENCES_FILE.read_text())
+
+
+def pinned_reference(name: str, in_code: float | None = None) -> tuple[float | None, str | None]:
+    """The pinned reference of task ``name`` and a one-line provenance, or ``(None, None)``.
+
+    ``references.json`` (written by ``bench/pin_references.py``) wins; a class attribute
+    ``pinned_reference`` (``in_code``) is used for tasks it does not list.
+    """
+    entry = _reference_table().get(name)
+    if entry is not None:
+        return float(entry["value"]), (f"pinned: {entry['search']}, data seed "
+                                       f"{entry['data_seed']} ({entry['command']}, "
+                                       f"{entry['date']})")
+    if in_code is not None:
+        return float(in_code), "pinned in the task's code (see its docstring)"
+    return None, None
 
 class TaskError(RuntimeError):
     """An estimator failed on a config (recorded by the runner as a failed trial)."""
@@ -134,8 +164,12 @@ class CVTask(Problem):
         self.metric = get_metric(metric or self.default_metric[kind], kind)
         self.data_seed = 0 if instance is None else int(instance)
         default_setting = self.metric.name == self.default_metric[kind] and self.data_seed == 0
-        pinned = self.pinned_reference if default_setting else None
+        pinned, source = (pinned_reference(name, self.pinned_reference) if default_setting
+                          else (None, None))
         self.reference: float | None = float(reference) if reference is not None else pinned
+        #: Where the reference comes from, stored with every run and printed by reports.
+        self.reference_source: str | None = (
+            "given in the suite" if reference is not None else source)
         self.space: Space = self.make_space()
         self.fidelity: Fidelity | None = self.make_fidelity()
         self.optimum = None
