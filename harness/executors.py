@@ -14,6 +14,7 @@ from typing import Iterable, Iterator, Mapping, Any
 
 from harness.protocols import Budget
 from harness.registry import problems, strategies
+from harness.event_loop import timing_options
 from harness.runner import RunOutcome, drive, traceback_text
 from harness.store import RunResult, run_record, trials_table
 
@@ -55,7 +56,8 @@ def execute_run(spec: Mapping[str, Any]) -> RunResult:
             outcome = RunOutcome(status="failed", error=f"strategy '{spec['strategy_name']}' could not start: {exc}",
                                  traceback=traceback_text(exc))
         else:
-            outcome = drive(problem, strategy, budget, seed=spec["problem_seed"], trial_timeout=spec["trial_timeout"])
+            outcome = drive(problem, strategy, budget, seed=spec["problem_seed"], trial_timeout=spec["trial_timeout"],
+                            **timing_options(spec, problem))
     record = run_record(spec, problem, outcome)
     return RunResult(record, trials_table(record, problem, outcome))
 

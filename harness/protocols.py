@@ -35,6 +35,8 @@ class Status(str, enum.Enum):
     OK = "ok"
     FAILED = "failed"
     TIMEOUT = "timeout"
+    #: Still running when a time budget ran out: stored (never dropped), never told.
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,11 @@ class Fidelity:
 class Budget:
     """How much one run may spend.
 
-    ``kind`` is ``"evaluations"`` (each trial costs 1) or ``"cost"`` (each trial costs its
-    fidelity-weighted cost, in full-fidelity evaluations). ``wallclock_seconds`` optionally
-    caps a run's time; a capped run is no longer reproducible and is marked as such.
+    ``kind`` is ``"evaluations"`` (each trial costs 1), ``"cost"`` (each trial costs its
+    fidelity-weighted cost, in full-fidelity evaluations) or ``"time"`` (seconds on the run's
+    clock, simulated or real; trials still running at the deadline are cancelled).
+    ``wallclock_seconds`` optionally caps a run's real time; a capped run is no longer
+    reproducible and is marked as such.
     """
 
     amount: float
@@ -75,8 +79,8 @@ class Budget:
     wallclock_seconds: float | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in ("evaluations", "cost"):
-            raise ValueError(f"Budget kind must be 'evaluations' or 'cost'. Got {self.kind!r}.")
+        if self.kind not in ("evaluations", "cost", "time"):
+            raise ValueError(f"Budget kind must be 'evaluations', 'cost' or 'time'. Got {self.kind!r}.")
         if not self.amount > 0:
             raise ValueError(f"Budget amount must be > 0. Got {self.amount!r}.")
 
@@ -139,6 +143,13 @@ class Trial:
     info: Mapping[str, Any] | None = None
     tag: Any = None
     gradient: tuple | None = None
+    #: Where and when it ran on the run's clock (``None`` in the untimed sequential loop):
+    #: the worker slot, start and end in seconds since the run began, and how many trials
+    #: were in flight when it was proposed (the suggestions the strategy was shown as pending).
+    worker: int | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+    pending_at_ask: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -163,6 +174,9 @@ class Problem:
     batch: ClassVar[bool] = False
     #: Set by problems that can give an exact gradient in the unit cube (see ``gradient``).
     has_gradient: ClassVar[bool] = False
+    #: Seconds one full-fidelity evaluation lasts on a simulated clock (``None``: 1 s, unless
+    #: the suite's ``seconds`` says otherwise); see :mod:`harness.durations`.
+    seconds_per_evaluation: ClassVar[float | None] = None
 
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None, seed: int) -> Evaluation:
         """Evaluate one config at ``fidelity`` (``None``: maximum) with a per-trial ``seed``."""
@@ -236,7 +250,11 @@ class Strategy:
             raise StrategyError(f"Strategy '{cls.name}' supports only continuous (float) spaces.")
 
     def ask(self, n: int) -> list[Suggestion]:
-        """Propose up to ``n`` suggestions (at least one unless the strategy is exhausted)."""
+        """Propose up to ``n`` suggestions (at least one unless the strategy is exhausted).
+
+        Subclasses may add a ``pending: Sequence[Suggestion] = ()`` keyword: the suggestions
+        still being evaluated, in the order they were proposed (see the class docstring).
+        """
         raise NotImplementedError
 
     def tell(self, trials: Sequence[Trial]) -> None:

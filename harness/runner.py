@@ -5,6 +5,11 @@ the strategy and the objective separately, checks every suggestion against the s
 an objective that raises, returns a non-finite value or runs past its timeout into a failed
 trial (and goes on), and turns a strategy that raises or proposes an invalid config into a
 failed *run*, never into a silent fallback.
+
+With one worker and no clock, :func:`drive` runs the sequential loop below (a batch of
+``max_batch`` suggestions is evaluated, then told). With several workers, a clock or a time
+budget it hands the run to the event loop of :mod:`harness.event_loop`, which shares this
+module's checks, evaluation and trial records.
 """
 
 from __future__ import annotations
@@ -18,10 +23,14 @@ from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any, Sequence
 
+from harness.durations import DurationModel
 from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial
 from harness.space import SpaceError
 
-__all__ = ["RunOutcome", "TrialTimeout", "drive", "trial_seed", "BATCH_CAP"]
+__all__ = ["RunOutcome", "TrialTimeout", "drive", "trial_seed", "evaluate_one", "BATCH_CAP", "CLOCKS"]
+
+#: Clocks of the event loop; ``None`` (no clock) is the untimed sequential loop.
+CLOCKS = ("simulated", "real")
 
 #: Largest number of suggestions requested in one ``ask`` from strategies without a limit:
 #: large enough to amortise per-call costs, small enough to keep cost budgets tight.
@@ -42,7 +51,8 @@ class RunOutcome:
 
     ``status`` is ``"ok"`` (budget spent or strategy exhausted), ``"failed"`` (the strategy
     raised or proposed an invalid config; ``error`` says which) or ``"truncated"`` (the
-    wall-clock cap ended it).
+    wall-clock cap ended it). ``clock`` is ``"none"`` (sequential, untimed), ``"simulated"``
+    or ``"real"``; ``workers`` the number of parallel worker slots.
     """
 
     trials: list[Trial] = field(default_factory=list)
@@ -50,6 +60,8 @@ class RunOutcome:
     error: str | None = None
     seconds: float = 0.0
     traceback: str | None = None
+    clock: str = "none"
+    workers: int = 1
 
 
 def trial_seed(problem_seed: int, index: int) -> int:
@@ -129,6 +141,44 @@ def _as_evaluation(result: Any) -> Evaluation:
     raise TypeError(f"evaluate must return an Evaluation or a number, not {type(result).__name__}")
 
 
+def _judge(result: Any, seconds: float):
+    try:
+        evaluation = _as_evaluation(result)
+        value = float(evaluation.value)
+    except (TypeError, ValueError) as exc:
+        return None, _describe_exception(exc), Status.FAILED, seconds
+    if not math.isfinite(value):
+        return evaluation, f"objective returned {value}", Status.FAILED, seconds
+    return evaluation, None, Status.OK, seconds
+
+
+def _evaluate_single(problem: Problem, alarm: _Alarm, config, fidelity, seed: int):
+    start = time.perf_counter()
+    try:
+        alarm.start()
+        result = problem.evaluate(config, fidelity, seed)
+        alarm.stop()
+        return _judge(result, time.perf_counter() - start)
+    except TrialTimeout:
+        return None, f"timeout after {alarm.seconds:g} s", Status.TIMEOUT, time.perf_counter() - start
+    except Exception as exc:  # noqa: BLE001 - any objective error is a failed trial
+        alarm.stop()
+        return None, _describe_exception(exc), Status.FAILED, time.perf_counter() - start
+
+
+def evaluate_one(problem: Problem, config, fidelity, seed: int, trial_timeout: float | None):
+    """Evaluate one config as the runner does (timeout, failures), e.g. inside a Ray task.
+
+    Returns
+    -------
+    tuple
+        ``(evaluation or None, error or None, status, seconds)``.
+    """
+    alarm = _Alarm(trial_timeout)
+    with alarm:
+        return _evaluate_single(problem, alarm, config, fidelity, seed)
+
+
 class _Loop:
     """State of one run; :func:`drive` is the public face."""
 
@@ -176,10 +226,16 @@ class _Loop:
         return suggestion
 
     # -- evaluation ------------------------------------------------------------------------
-    def evaluate(self, batch: Sequence[Suggestion]) -> list[tuple[Evaluation | None, str | None, Status, float]]:
-        """Evaluate a batch; each item is (evaluation, error, status, seconds)."""
-        first = len(self.trials)
-        seeds = [trial_seed(self.seed, first + i) for i in range(len(batch))]
+    def evaluate(self, batch: Sequence[Suggestion], indices: Sequence[int] | None = None
+                 ) -> list[tuple[Evaluation | None, str | None, Status, float]]:
+        """Evaluate a batch; each item is (evaluation, error, status, seconds).
+
+        Trial ``indices`` (default: the next ones in order) decide the per-trial seeds.
+        """
+        if indices is None:
+            first = len(self.trials)
+            indices = range(first, first + len(batch))
+        seeds = [trial_seed(self.seed, i) for i in indices]
         fidelities = [s.fidelity for s in batch]
         if self.problem.batch and len(batch) > 1:
             start = time.perf_counter()
@@ -190,70 +246,63 @@ class _Loop:
                 if len(results) != len(batch):
                     raise ValueError("evaluate_batch returned the wrong number of evaluations")
                 each = (time.perf_counter() - start) / len(batch)
-                return [self._judge(r, each) for r in results]
+                return [_judge(r, each) for r in results]
             except TrialTimeout:
                 self.alarm.stop()
             except Exception:  # noqa: BLE001 - isolate the failing configs one by one below
                 self.alarm.stop()
-        out = []
-        for suggestion, fidelity, seed in zip(batch, fidelities, seeds):
-            start = time.perf_counter()
-            try:
-                self.alarm.start()
-                result = self.problem.evaluate(suggestion.config, fidelity, seed)
-                self.alarm.stop()
-                out.append(self._judge(result, time.perf_counter() - start))
-            except TrialTimeout:
-                seconds = time.perf_counter() - start
-                out.append((None, f"timeout after {self.alarm.seconds:g} s", Status.TIMEOUT, seconds))
-            except Exception as exc:  # noqa: BLE001 - any objective error is a failed trial
-                self.alarm.stop()
-                out.append((None, _describe_exception(exc), Status.FAILED, time.perf_counter() - start))
-        return out
+        return [_evaluate_single(self.problem, self.alarm, s.config, f, seed)
+                for s, f, seed in zip(batch, fidelities, seeds)]
 
-    @staticmethod
-    def _judge(result: Any, seconds: float):
-        try:
-            evaluation = _as_evaluation(result)
-            value = float(evaluation.value)
-        except (TypeError, ValueError) as exc:
-            return None, _describe_exception(exc), Status.FAILED, seconds
-        if not math.isfinite(value):
-            return evaluation, f"objective returned {value}", Status.FAILED, seconds
-        return evaluation, None, Status.OK, seconds
 
     def record(self, batch: Sequence[Suggestion], results) -> list[Trial]:
         """Turn evaluated suggestions into trials (strategy seconds are filled in after tell)."""
         gradients = self._gradients(batch, results)
         made = []
-        for i, (suggestion, (evaluation, error, status, seconds)) in enumerate(zip(batch, results)):
-            fidelity = suggestion.fidelity
-            if fidelity is None and self.fidelity_high is not None:
-                fidelity = self.fidelity_high
-            cost = None if evaluation is None else evaluation.cost
-            if cost is None:
-                cost = 1.0 if fidelity is None else fidelity / self.fidelity_high
-            ok = status is Status.OK
-            test_value = None if evaluation is None or evaluation.test_value is None else float(evaluation.test_value)
-            trial = Trial(
-                index=len(self.trials),
-                config=suggestion.config,
-                fidelity=None if fidelity is None else float(fidelity),
-                value=float(evaluation.value) if ok else math.nan,
-                test_value=test_value,
-                cost=float(cost),
-                eval_seconds=seconds,
-                strategy_seconds=0.0,
-                status=status,
-                error=error,
-                info=None if evaluation is None else evaluation.info,
-                tag=suggestion.tag,
-                gradient=gradients[i],
-            )
+        for i, (suggestion, result) in enumerate(zip(batch, results)):
+            trial = self.make_trial(len(self.trials), suggestion, result, gradients[i])
             self.trials.append(trial)
             self.spent += trial.cost
             made.append(trial)
         return made
+
+    def full_fidelity(self, suggestion: Suggestion) -> float | None:
+        """The suggestion's fidelity, the problem's maximum when it gave none."""
+        fidelity = suggestion.fidelity
+        if fidelity is None and self.fidelity_high is not None:
+            fidelity = self.fidelity_high
+        return fidelity
+
+    def cost_of(self, suggestion: Suggestion, evaluation: Evaluation | None) -> float:
+        """The cost the problem reported, else ``fidelity / max fidelity`` (1 without one)."""
+        cost = None if evaluation is None else evaluation.cost
+        if cost is None:
+            fidelity = self.full_fidelity(suggestion)
+            cost = 1.0 if fidelity is None else fidelity / self.fidelity_high
+        return float(cost)
+
+    def make_trial(self, index: int, suggestion: Suggestion, result, gradient, **timing) -> Trial:
+        """The frozen record of one evaluated suggestion; ``timing`` holds the clock fields."""
+        evaluation, error, status, seconds = result
+        fidelity = self.full_fidelity(suggestion)
+        ok = status is Status.OK
+        test_value = None if evaluation is None or evaluation.test_value is None else float(evaluation.test_value)
+        return Trial(
+            index=index,
+            config=suggestion.config,
+            fidelity=None if fidelity is None else float(fidelity),
+            value=float(evaluation.value) if ok else math.nan,
+            test_value=test_value,
+            cost=self.cost_of(suggestion, evaluation),
+            eval_seconds=seconds,
+            strategy_seconds=0.0,
+            status=status,
+            error=error,
+            info=None if evaluation is None else evaluation.info,
+            tag=suggestion.tag,
+            gradient=gradient,
+            **timing,
+        )
 
     def _gradients(self, batch: Sequence[Suggestion], results) -> list[tuple | None]:
         gradients: list[tuple | None] = [None] * len(batch)
@@ -278,6 +327,10 @@ def drive(
     *,
     seed: int,
     trial_timeout: float | None = None,
+    workers: int = 1,
+    clock: str | None = None,
+    durations: DurationModel | None = None,
+    charge_strategy_time: bool = False,
 ) -> RunOutcome:
     """Run ``strategy`` on ``problem`` until ``budget`` is spent.
 
@@ -286,17 +339,36 @@ def drive(
     problem, strategy : Problem, Strategy
         Fresh instances; the strategy is already seeded.
     budget : Budget
-        Evaluations, or fidelity-weighted cost (the last trial may overshoot a cost budget by
-        at most its own cost), with an optional wall-clock cap.
+        Evaluations, fidelity-weighted cost (the last trial may overshoot a cost budget by
+        at most its own cost) or seconds on the run's clock, with an optional wall-clock cap.
     seed : int
         The problem-side seed; trial ``i`` is evaluated with ``trial_seed(seed, i)``.
     trial_timeout : float, optional
         Seconds one evaluation may take before it is recorded as a timeout.
+    workers : int
+        Evaluations kept in flight at once (:mod:`harness.event_loop`).
+    clock : {None, "simulated", "real"}
+        ``None`` with one worker and no time budget is the sequential, untimed loop;
+        otherwise the default is ``"simulated"``.
+    durations : DurationModel, optional
+        Trial durations on the simulated clock (default: the problem's
+        ``seconds_per_evaluation``, else 1 s, no heterogeneity).
+    charge_strategy_time : bool
+        Advance the simulated clock by the strategy's measured ask and tell time.
 
     Returns
     -------
     RunOutcome
     """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1. Got {workers!r}.")
+    if clock is not None and clock not in CLOCKS:
+        raise ValueError(f"clock must be one of {CLOCKS} or None. Got {clock!r}.")
+    if workers > 1 or clock is not None or budget.kind == "time":
+        from harness.event_loop import drive_events
+
+        return drive_events(problem, strategy, budget, seed=seed, trial_timeout=trial_timeout, workers=workers,
+                            clock=clock or "simulated", durations=durations, charge_strategy_time=charge_strategy_time)
     loop = _Loop(problem, strategy, budget, seed, trial_timeout)
     outcome = RunOutcome(trials=loop.trials)
     started = time.perf_counter()

@@ -44,6 +44,7 @@ from harness.protocols import Problem, Status
 from harness.provenance import run_code
 from harness.run_selection import RunSelection, select_runs
 from harness.runner import RunOutcome
+from harness.timing_columns import timing_columns
 
 __all__ = ["StoreError", "Store", "RunResult", "trials_table", "atomic_write"]
 
@@ -154,6 +155,7 @@ def trials_table(record: Mapping[str, Any], problem: Problem | None, outcome: Ru
     columns["error"] = pa.array([t.error for t in trials], pa.string())
     columns["traceback"] = pa.array([getattr(t.error, "traceback", None) for t in trials], pa.string())
     columns["info"] = pa.array([None if not t.info else json.dumps(t.info, default=str) for t in trials], pa.string())
+    columns.update(timing_columns(outcome))
     schema_types = {"repetition": pa.int64(), "seed": pa.int64(), "problem_seed": pa.int64(),
                     "optimum": pa.float64(), "reference": pa.float64(),
                     "fidelity_max": pa.float64(), "budget": pa.float64()}

@@ -26,8 +26,13 @@ __all__ = ["ConfigError", "Entry", "Suite", "load_suite", "parse_suite", "FIXED_
 #: The instance used by ``instance = "fixed"``: one shifted instance shared by every run.
 FIXED_INSTANCE = 1
 
-_TOP_KEYS = {"name", "seed", "seeds", "budget", "trial_timeout", "problems", "strategies", "executor", "description"}
-_BUDGET_KEYS = {"evaluations", "cost", "wallclock_seconds"}
+_TOP_KEYS = {"name", "seed", "seeds", "budget", "trial_timeout", "problems", "strategies", "executor", "description",
+             "workers", "clock", "charge_strategy_time"}
+_BUDGET_KEYS = {"evaluations", "cost", "time", "wallclock_seconds"}
+#: Keys of the parallel-workers settings (suite level, and per problem or strategy entry).
+_TIMING_KEYS = ("workers", "clock")
+#: Keys of a problem entry's simulated duration model.
+_DURATION_KEYS = ("seconds", "duration_cv")
 _EXECUTOR_KEYS = {"kind", "workers", "address"}
 _ENTRY_KEYS = {"name", "label", "params"}
 
@@ -46,6 +51,8 @@ class Entry:
     instance: Any = None  # problems only: None, "seed", "fixed" or an int
     budget: Budget | None = None  # problems only: overrides the suite budget
     only: tuple | None = None  # strategies only: labels of the problems it runs on
+    #: ``workers`` / ``clock`` set on this entry; problems also ``seconds`` / ``duration_cv``.
+    timing: dict = field(default_factory=dict)
 
     def identity(self) -> str:
         """Canonical text of what the entry is (labels excluded), used to derive seeds."""
@@ -65,6 +72,28 @@ class Suite:
     strategies: list[Entry]
     executor: dict = field(default_factory=dict)
     text: str = ""
+    #: Suite-level ``workers``, ``clock`` and ``charge_strategy_time`` (absent: sequential).
+    timing: dict = field(default_factory=dict)
+
+    def timing_of(self, problem: Entry, strategy: Entry, budget: Budget) -> dict:
+        """The parallel-run settings of one (problem, strategy) pair, only non-default keys.
+
+        The strategy entry overrides the problem entry, which overrides the suite. Keys at
+        their defaults are left out, so the run ids of sequential runs stay what they were.
+        """
+        merged = {**self.timing, **problem.timing, **strategy.timing}
+        out = {}
+        if merged.get("workers", 1) != 1:
+            out["workers"] = merged["workers"]
+        if merged.get("clock") is not None:
+            out["clock"] = merged["clock"]
+        if merged.get("charge_strategy_time"):
+            out["charge_strategy_time"] = True
+        durations = {k: problem.timing[k] for k in _DURATION_KEYS if k in problem.timing}
+        timed = "workers" in out or "clock" in out or budget.kind == "time"
+        if durations and timed:
+            out["durations"] = durations
+        return out
 
     def runs(self) -> list[dict]:
         """Resolve the run list: problems x strategies x repetitions, with derived seeds.
@@ -100,6 +129,7 @@ class Suite:
                         "problem_seed": derive_seed(self.seed, "problem", p.identity(), rep),
                         "budget": budget.to_json(),
                         "trial_timeout": self.trial_timeout,
+                        **self.timing_of(p, s, budget),
                     }
                     identity = {**spec, **defaults}
                     spec["run_id"] = hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -188,8 +218,10 @@ def parse_suite(text: str, default_name: str = "suite") -> Suite:
                 close = difflib.get_close_matches(label, labels, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else f" (problems: {', '.join(labels)})"
                 raise ConfigError(f"The 'strategies[{j}]' entry {where} names unknown problem '{label}' in 'problems'{hint}")
+    timing = {key: _timing_value(key, data[key], f"'{key}' field {where}") for key in (*_TIMING_KEYS, "charge_strategy_time")
+              if key in data}
     suite = Suite(name, seed, repetitions, budget, None if timeout is None else float(timeout),
-                  problem_entries, strategy_entries, executor, text)
+                  problem_entries, strategy_entries, executor, text, timing)
     _check_compatibility(suite, where)
     return suite
 
@@ -210,17 +242,32 @@ def _no_unknown(table: dict, allowed: set, what: str, where: str, prefix: str = 
             raise ConfigError(f"Unknown {what} '{prefix}{key}' {where}{hint}")
 
 
+def _timing_value(key: str, value: Any, field_name: str) -> Any:
+    """Validate one of ``workers``, ``clock``, ``charge_strategy_time``, ``seconds``, ``duration_cv``."""
+    if key == "workers" and not (_is_int(value) and value >= 1):
+        raise ConfigError(f"The {field_name} must be an integer >= 1 (evaluations in flight at once). Got {value!r}.")
+    if key == "clock" and value not in ("simulated", "real"):
+        raise ConfigError(f"The {field_name} must be 'simulated' or 'real'. Got {value!r}.")
+    if key == "charge_strategy_time" and not isinstance(value, bool):
+        raise ConfigError(f"The {field_name} must be true or false. Got {value!r}.")
+    if key == "seconds" and not (_is_number(value) and value > 0):
+        raise ConfigError(f"The {field_name} must be a number of seconds > 0 (one full-fidelity evaluation). Got {value!r}.")
+    if key == "duration_cv" and not (_is_number(value) and value >= 0):
+        raise ConfigError(f"The {field_name} must be a number >= 0 (coefficient of variation of durations). Got {value!r}.")
+    return value
+
+
 def _budget(value: Any, field_name: str) -> Budget:
     if _is_int(value):
         if value < 1:
             raise ConfigError(f"The {field_name} must be an integer >= 1. Got {value!r}.")
         return Budget(value, "evaluations")
     if not isinstance(value, dict):
-        raise ConfigError(f"The {field_name} must be an integer >= 1 or a table with 'evaluations' or 'cost'. Got {value!r}.")
+        raise ConfigError(f"The {field_name} must be an integer >= 1 or a table with 'evaluations', 'cost' or 'time'. Got {value!r}.")
     _no_unknown(value, _BUDGET_KEYS, "key", f"in the {field_name}")
-    has_evals, has_cost = "evaluations" in value, "cost" in value
-    if has_evals == has_cost:
-        raise ConfigError(f"The {field_name} must give exactly one of 'evaluations' or 'cost'. Got {value!r}.")
+    has_evals, has_cost, has_time = "evaluations" in value, "cost" in value, "time" in value
+    if has_evals + has_cost + has_time != 1:
+        raise ConfigError(f"The {field_name} must give exactly one of 'evaluations', 'cost' or 'time'. Got {value!r}.")
     wall = value.get("wallclock_seconds")
     if wall is not None and (not _is_number(wall) or wall <= 0):
         raise ConfigError(f"The 'wallclock_seconds' key in the {field_name} must be a number > 0. Got {wall!r}.")
@@ -229,6 +276,11 @@ def _budget(value: Any, field_name: str) -> Budget:
         if not _is_int(amount) or amount < 1:
             raise ConfigError(f"The 'evaluations' key in the {field_name} must be an integer >= 1. Got {amount!r}.")
         return Budget(amount, "evaluations", wall)
+    if has_time:
+        amount = value["time"]
+        if not _is_number(amount) or amount <= 0:
+            raise ConfigError(f"The 'time' key in the {field_name} must be a number of seconds > 0 (on the run's clock). Got {amount!r}.")
+        return Budget(float(amount), "time", wall)
     amount = value["cost"]
     if not _is_number(amount) or amount <= 0:
         raise ConfigError(f"The 'cost' key in the {field_name} must be a number > 0. Got {amount!r}.")
@@ -256,19 +308,24 @@ def _entries(raw: Any, key: str, where: str, registry) -> list[Entry]:
         instance = item.pop("instance", None) if key == "problems" else None
         budget = _budget(item.pop("budget"), f"'budget' of the {field_name}") if key == "problems" and "budget" in item else None
         only = item.pop("problems", None) if key == "strategies" else None
+        timing_keys = _TIMING_KEYS + (_DURATION_KEYS if key == "problems" else ())
+        timing = {k: _timing_value(k, item.pop(k), f"'{k}' of the {field_name}") for k in timing_keys if k in item}
         if only is not None and (not isinstance(only, list) or not only or not all(isinstance(o, str) for o in only)):
             raise ConfigError(f"The 'problems' key of the {field_name} must be a non-empty list of problem labels. Got {only!r}.")
         params.update(item)  # remaining keys are parameters, written inline for brevity
         if instance is not None and instance not in ("seed", "fixed") and not _is_int(instance):
             raise ConfigError(f"The 'instance' of the {field_name} must be 'seed', 'fixed' or an integer. Got {instance!r}.")
         if label is None:
-            shown = {**params, **({"instance": instance} if instance is not None else {})}
+            # A strategy's workers and clock tell its runs apart (random vs random[workers=4]);
+            # a problem's timing does not change the problem, so it stays out of its label.
+            shown = {**params, **({"instance": instance} if instance is not None else {}),
+                     **(timing if key == "strategies" else {})}
             label = name if not shown else name + "[" + ",".join(f"{k}={v}" for k, v in sorted(shown.items())) + "]"
         if not isinstance(label, str) or not label:
             raise ConfigError(f"The 'label' of the {field_name} must be a non-empty string. Got {label!r}.")
         if any(e.label == label for e in out):
             raise ConfigError(f"The {field_name} repeats the label '{label}'; give one of them a distinct 'label'.")
-        out.append(Entry(name, label, params, instance, budget, None if only is None else tuple(only)))
+        out.append(Entry(name, label, params, instance, budget, None if only is None else tuple(only), timing))
     return out
 
 

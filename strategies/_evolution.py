@@ -79,8 +79,13 @@ class GenerationalStrategy(Strategy):
         return self.rng.random(self.dim)
 
     # -- protocol ---------------------------------------------------------------------------
-    def ask(self, n: int) -> list[Suggestion]:
-        """Return up to ``n`` genotypes of the current generation, decoded to configs."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Return up to ``n`` genotypes of the current generation, decoded to configs.
+
+        With parallel workers, once a generation is handed out and some of it is still
+        ``pending``, returns ``[]``: the worker idles until the generation completes (the
+        generational barrier), rather than spending budget beyond the generation.
+        """
         if not self._started:
             self._started = True
             self._queue = list(self._first_generation())
@@ -89,6 +94,8 @@ class GenerationalStrategy(Strategy):
         while len(chosen) < n and self._queue:
             chosen.append(self._queue.pop(0))
         if not chosen:
+            if pending:
+                return []
             chosen.append(self._extra_genotype())
         configs = self.space.decode(np.array(chosen))
         out = []

@@ -321,9 +321,10 @@ class BracketStrategy(MultiFidelityStrategy):
     """Synchronous brackets run one after another, as Hyperband and successive halving do.
 
     ``ask(n)`` hands out the rest of the current bracket's current rung (up to ``n``). When
-    every open bracket waits for results (only possible when the runner asks before telling),
-    the next bracket of the cycle opens, as HpBandSter does, so an ask returns something
-    unless the budget is spent. Subclasses define :meth:`bracket_rungs`.
+    every open bracket waits for results and the caller passes no ``pending`` suggestions, the
+    next bracket of the cycle opens, as HpBandSter does; with ``pending`` (the parallel
+    runner) the ask returns ``[]`` instead, so brackets stay synchronous. Subclasses define
+    :meth:`bracket_rungs`.
     """
 
     def __init__(self, space, seed, budget, fidelity=None, *, eta=3, min_fidelity=None) -> None:
@@ -335,13 +336,18 @@ class BracketStrategy(MultiFidelityStrategy):
         """``(n_i, fidelity_i)`` rungs of the ``index``-th bracket opened in this run."""
         raise NotImplementedError
 
-    def ask(self, n: int) -> list[Suggestion]:
-        """Up to ``n`` suggestions from the current rung; ``[]`` once the budget is spent."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Up to ``n`` suggestions from the current rung; ``[]`` once the budget is spent.
+
+        Synchronous with parallel workers: while results of a rung are ``pending`` and no
+        open rung has configs left to hand out, it returns ``[]`` and the worker idles until
+        the rung completes (the barrier that asynchronous successive halving removes).
+        """
         out: list[Suggestion] = []
         while len(out) < n:
             bracket = next((b for b in self._brackets if b.issuable() > 0), None)
             if bracket is None:
-                if out:
+                if out or pending:
                     break
                 bracket = Bracket(self._opened, self.bracket_rungs(self._opened), self.sample_configs)
                 self._opened += 1

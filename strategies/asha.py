@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from typing import Sequence
+
 from harness.protocols import StrategyError, Suggestion, Trial
 from harness.registry import strategy
 from strategies._multifidelity import MultiFidelityStrategy, max_bracket
@@ -90,8 +92,12 @@ class ASHA(MultiFidelityStrategy):
             out.extend((k, cid) for _, cid in ranked if cid not in self._promoted[k])
         return out
 
-    def ask(self, n: int) -> list[Suggestion]:
-        """Up to ``n`` suggestions: promotions first, then new configs at the bottom rung."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Up to ``n`` suggestions: promotions first, then new configs at the bottom rung.
+
+        Asynchronous: in-flight trials (``pending``) never block a promotion or a new
+        config; ASHA's own bookkeeping already knows which configs are out.
+        """
         out: list[Suggestion] = []
         n = min(n, self.max_batch)
         for k, config_id in self.promotable():

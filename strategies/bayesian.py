@@ -237,8 +237,14 @@ class BayesianOptimization(Strategy):
         self.fit_log: list[dict] = []
 
     # -- protocol ---------------------------------------------------------------------------
-    def ask(self, n: int) -> list[Suggestion]:
-        """Propose ``n`` configs: the initial design first, then GP suggestions."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Propose ``n`` configs: the initial design first, then GP suggestions.
+
+        Suggestions still being evaluated (``pending``, from parallel workers, and earlier
+        members of this batch) are fantasised as data by ``batch_mode`` (kriging believer or
+        constant liar); the strategy tracks them itself by tag, so ``pending`` only confirms
+        what it already knows.
+        """
         # The matrices are small (n <= a few hundred): multi-threaded BLAS only adds
         # synchronisation, which costs 10x on a loaded machine, so one thread is used.
         with _single_thread_blas():

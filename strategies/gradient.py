@@ -189,8 +189,12 @@ class GradientDescent(Strategy):
             raise StrategyError(f"Strategy '{cls.name or 'gradient'}' needs at least one float parameter.")
 
     # -- protocol ---------------------------------------------------------------------------
-    def ask(self, n: int) -> list[Suggestion]:
-        """Hand out up to ``n`` points of the search's current request."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Hand out up to ``n`` points of the search's current request.
+
+        With parallel workers, while the current request's answers are ``pending``, returns
+        ``[]`` (the next step needs them); the probes of one request run in parallel.
+        """
         if not self._queue and all(a is not None for a in self._answers):
             answers = self._answers
             self._request = next(self._search) if self._request_id < 0 else self._search.send(answers)
@@ -198,8 +202,10 @@ class GradientDescent(Strategy):
             self._answers = [None] * len(self._request)
             self._queue = list(range(len(self._request)))
         if not self._queue:
-            # Asked again before the current request is answered (never by the synchronous
-            # runner): explore a uniform random point rather than return nothing.
+            if pending:
+                return []
+            # Asked again before the current request is answered with nothing said to be
+            # pending (never by the harness's runners): explore a uniform random point.
             self._extra += 1
             config = self.space.decode(self.rng.random((1, self.dim)))[0]
             return [Suggestion(config, tag=f"x{self._extra}")]

@@ -1,8 +1,9 @@
 """Every registered strategy on every compatible problem type, read from the registry.
 
-For each (strategy, problem type) pair with a small budget: the run never proposes an
-invalid config (the runner would fail the run), never exceeds its budget, is identical for
-the same seed and different for different seeds, and survives failed trials.
+For each (strategy, problem type) pair with a small budget, sequentially and with 4 parallel
+workers on a simulated clock with heterogeneous durations: the run never proposes an invalid
+config (the runner would fail the run), never exceeds its budget, is identical for the same
+seed and different for different seeds, and survives failed trials.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import math
 
 import pytest
 
+from harness.durations import DurationModel
 from harness.protocols import Budget, Evaluation, Problem, Status, StrategyError
 from harness.registry import problems, strategies
 from harness.runner import drive
@@ -69,24 +71,31 @@ PROBLEM_TYPES = {
 
 
 def _pairs():
-    for name in strategies.names():
-        for kind in PROBLEM_TYPES:
-            yield pytest.param(name, kind, id=f"{name}-{kind}")
+    for workers in (1, 4):
+        for name in strategies.names():
+            for kind in PROBLEM_TYPES:
+                yield pytest.param(name, kind, workers, id=f"{name}-{kind}" + ("" if workers == 1 else f"-k{workers}"))
 
 
 def _budget(problem) -> Budget:
     return Budget(COST, "cost") if problem.fidelity is not None else Budget(EVALUATIONS)
 
 
-def _run(name: str, problem, seed: int):
+#: Durations of the parallel runs: heterogeneous, so completions arrive out of start order.
+DURATIONS = DurationModel(seconds=10.0, cv=0.8)
+
+
+def _run(name: str, problem, seed: int, workers: int = 1):
     cls = strategies.factory(name)
     budget = _budget(problem)
     strategy = cls(problem.space, seed, budget, problem.fidelity)
-    return drive(problem, strategy, budget, seed=7), budget
+    if workers == 1:
+        return drive(problem, strategy, budget, seed=7), budget
+    return drive(problem, strategy, budget, seed=7, workers=workers, durations=DURATIONS), budget
 
 
-@pytest.mark.parametrize("name, kind", list(_pairs()))
-def test_strategy_contract(name, kind):
+@pytest.mark.parametrize("name, kind, workers", list(_pairs()))
+def test_strategy_contract(name, kind, workers):
     problem = PROBLEM_TYPES[kind]()
     cls = strategies.factory(name)
     try:
@@ -95,7 +104,7 @@ def test_strategy_contract(name, kind):
     except StrategyError as exc:
         pytest.skip(f"{name} refuses {kind} problems: {exc}")
 
-    first, budget = _run(name, problem, seed=11)
+    first, budget = _run(name, problem, seed=11, workers=workers)
     assert first.status == "ok", first.error
     trials = first.trials
     assert trials, "a strategy must propose something"
@@ -109,13 +118,18 @@ def test_strategy_contract(name, kind):
         if problem.fidelity is not None:
             assert problem.fidelity.low <= trial.fidelity <= problem.fidelity.high
 
-    again, _ = _run(name, problem, seed=11)
-    other, _ = _run(name, problem, seed=12)
+    again, _ = _run(name, problem, seed=11, workers=workers)
+    other, _ = _run(name, problem, seed=12, workers=workers)
     configs = [(dict(t.config), t.fidelity) for t in trials]
     assert configs == [(dict(t.config), t.fidelity) for t in again.trials], "same seed must give the same run"
     if name != "grid" or kind in ("continuous", "failing"):
         assert configs != [(dict(t.config), t.fidelity) for t in other.trials], "another seed must change the run"
 
+    if workers > 1:
+        # Never more in flight than there are workers; every trial has its slot and times.
+        assert {t.worker for t in trials} <= set(range(workers))
+        assert all(0 <= t.pending_at_ask < workers and t.start_time <= t.end_time for t in trials)
+        assert [t.end_time for t in trials] == sorted(t.end_time for t in trials), "told in completion order"
     if kind == "failing":
         # The run went on past its failed trials, each recorded as failed.
         assert all((t.status is Status.FAILED) == (t.config["x0"] > 5.0) for t in trials)

@@ -29,7 +29,7 @@ def write_suite(tmp_path, text: str):
     (GOOD.replace('budget = 5', 'budget = 0'), "The 'budget' field of suite 'tiny' must be an integer >= 1. Got 0."),
     (GOOD.replace('budget = 5', 'budget = "lots"'), "The 'budget' field of suite 'tiny' must be an integer >= 1 or a table"),
     (GOOD.replace('budget = 5', 'budget = {cost = -1}'), "The 'cost' key in the 'budget' field of suite 'tiny' must be a number > 0"),
-    (GOOD.replace('budget = 5', 'budget = {evaluations = 5, cost = 2}'), "exactly one of 'evaluations' or 'cost'"),
+    (GOOD.replace('budget = 5', 'budget = {evaluations = 5, cost = 2}'), "exactly one of 'evaluations', 'cost' or 'time'"),
     (GOOD.replace('budget = 5\n', ''), "The 'budget' field of suite 'tiny' is required"),
     (GOOD.replace('seeds = 2', 'seeds = 0'), "The 'seeds' field of suite 'tiny' must be an integer >= 1"),
     (GOOD.replace('seeds = 2', 'seeds = [1, 1]'), "The 'seeds' field of suite 'tiny'"),

@@ -18,6 +18,7 @@ ICML 2013 (hyperopt).
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 from typing import Any, Callable, Sequence
 
@@ -34,6 +35,10 @@ class _HyperoptStrategy(Strategy):
     """Shared ask/tell driver over one hyperopt ``suggest`` function."""
 
     max_batch = 1  # model-based: each suggestion should see every earlier result
+    #: Whether suggestions still being evaluated are shown to the algorithm as finished with
+    #: the worst loss seen so far (a constant liar; hyperopt's own TPE ignores running trials,
+    #: so parallel workers would all propose near the same point).
+    constant_liar = False
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None) -> None:
         super().__init__(space, seed, budget, fidelity)
@@ -59,13 +64,18 @@ class _HyperoptStrategy(Strategy):
     def _algorithm(self) -> Callable[..., list]:
         raise NotImplementedError
 
-    def ask(self, n: int) -> list[Suggestion]:
-        """Propose ``n`` configs, one ``suggest`` call each (pending ones count as unfinished)."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Propose ``n`` configs, one ``suggest`` call each.
+
+        Suggestions not yet told (``pending`` from parallel workers, and earlier members of
+        this batch) count as unfinished, or as constant lies where ``constant_liar`` is set.
+        """
         out = []
         for _ in range(n):
             new_ids = self._trials.new_trial_ids(1)
             self._trials.refresh()
-            docs = self._algorithm()(new_ids, self._domain, self._trials, self._rstate.integers(2**31 - 1))
+            with self._lies():
+                docs = self._algorithm()(new_ids, self._domain, self._trials, self._rstate.integers(2**31 - 1))
             self._trials.insert_trial_docs(docs)
             self._trials.refresh()
             doc = docs[0]
@@ -74,6 +84,27 @@ class _HyperoptStrategy(Strategy):
             sample = self._hyperopt.space_eval(self._expr, vals)
             out.append(Suggestion(_hyperopt_space.from_hyperopt(self.space, sample), tag=doc["tid"]))
         return out
+
+    @contextlib.contextmanager
+    def _lies(self):
+        """Show pending documents as done with the worst loss so far, for one ``suggest``."""
+        base = self._hyperopt.base
+        losses = [d["result"]["loss"] for d in self._trials.trials
+                  if d["state"] == base.JOB_STATE_DONE and d["result"].get("status") == base.STATUS_OK]
+        lied = list(self._docs.values()) if self.constant_liar and losses else []
+        saved = [(doc["result"], doc["state"]) for doc in lied]
+        for doc in lied:
+            doc["result"] = {"loss": max(losses), "status": base.STATUS_OK}
+            doc["state"] = base.JOB_STATE_DONE
+        if lied:
+            self._trials.refresh()
+        try:
+            yield
+        finally:
+            for doc, (result, state) in zip(lied, saved):
+                doc["result"], doc["state"] = result, state
+            if lied:
+                self._trials.refresh()
 
     def tell(self, trials: Sequence[Trial]) -> None:
         """Mark the matching hyperopt documents done (failed ones as ``STATUS_FAIL``)."""
@@ -102,9 +133,14 @@ class HyperoptTPE(_HyperoptStrategy):
         Fraction of observations forming the "good" density.
     prior_weight : float
         Weight of the prior in the Parzen estimators.
+
+    With parallel workers, suggestions still being evaluated are shown to TPE as finished
+    with the worst loss so far (a constant liar, as Optuna's ``constant_liar`` option), so
+    workers spread out instead of proposing near the same point.
     """
 
     name = "tpe"
+    constant_liar = True
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
                  n_startup_jobs: int = 20, n_EI_candidates: int = 24, gamma: float = 0.25,

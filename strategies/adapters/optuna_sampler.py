@@ -112,8 +112,12 @@ class OptunaSampler(Strategy):
     def _quiet(self) -> "_Quiet":
         return _Quiet(self._optuna)
 
-    def ask(self, n: int) -> list[Suggestion]:
-        """Ask the study for ``n`` trials (later ones see earlier ones as running)."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Ask the study for ``n`` trials (later ones see earlier ones as running).
+
+        Asynchronous: Optuna's ask without tell; trials still ``pending`` are RUNNING in the
+        study, which its samplers take into account as they do in a parallel study.
+        """
         out = []
         with self._quiet():
             for _ in range(n):

@@ -45,8 +45,8 @@ class _RaySearcherStrategy(Strategy):
         if reason:
             raise StrategyError(f"Strategy '{cls.name}' cannot translate this space to hyperopt: {reason}.")
 
-    def ask(self, n: int) -> list[Suggestion]:
-        """``suggest`` ``n`` new Ray trial ids."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """``suggest`` ``n`` new Ray trial ids (asynchronous: ``pending`` trials are live ones)."""
         out = []
         for _ in range(n):
             trial_id = f"harness_{self._count:05d}"
