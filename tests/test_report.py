@@ -220,3 +220,26 @@ def test_paper_setup_is_generated_from_the_trials(report_dir: Path):
     assert "3 seeds on 2 problems" in text
     assert "budget 15 evaluations" in text and "reference: optimum" in text
     assert "development split" in text  # branin is a development problem
+
+
+def test_labels_get_distinct_slugs_that_stay_inside_their_folder():
+    from harness.slugs import unique_slug
+
+    labels = ["a/b", "a-b", "a b", "..", ".", "branin-shifted", "x" * 300, "<script>"]
+    slugs = [unique_slug(label) for label in labels]
+    assert len(set(slugs)) == len(labels)
+    assert unique_slug("branin-shifted") == "branin-shifted"  # readable labels unchanged
+    for slug in slugs:
+        assert "/" not in slug and slug not in (".", "..") and len(slug) <= 80
+
+
+def test_markdown_never_carries_labels_as_html():
+    from harness.report.content import Bullets, Document, Paragraph, Section, Table
+    from harness.report.markdown import render_markdown
+
+    doc = Document(title="t", sections=[Section("S", [
+        Paragraph("strategy <script>alert(1)</script>"), Bullets(["<b>x</b>"]),
+        Table("c", pd.DataFrame({"strategy": ["<img src=x>"]}))])])
+    text = render_markdown(doc, Path("."))
+    assert "<script>" not in text and "<b>" not in text and "<img" not in text
+    assert "&lt;script&gt;" in text

@@ -28,6 +28,7 @@ from harness.report.figures import (
     score_heatmap_figure,
 )
 from harness.report.palette import Style
+from harness.slugs import unique_slug
 
 __all__ = ["Gallery", "chosen_runs"]
 
@@ -216,7 +217,7 @@ def _safe(make):
 
 
 def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in str(text))
+    return unique_slug(text)
 
 
 def _median_runs(fin_problem: pd.DataFrame, baseline: str = "random", max_strategies: int = 6) -> list[str]:

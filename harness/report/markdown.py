@@ -16,6 +16,12 @@ from harness.report.content import Bullets, Code, Document, Figure, Paragraph, S
 __all__ = ["render_markdown", "markdown_table"]
 
 
+def escape_text(text) -> str:
+    """Text with ``&``, ``<`` and ``>`` as entities: labels are data, never HTML (a label
+    ``<script>`` must not run in a Markdown viewer that renders inline HTML)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def markdown_table(frame: pd.DataFrame) -> str:
     """A pipe table of ``frame`` (index dropped unless named); cells escaped for pipes."""
     if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
@@ -24,7 +30,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
     def cell(v) -> str:
         text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
-        return text.replace("|", "\\|").replace("\n", " ")
+        return escape_text(text).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
@@ -33,19 +39,20 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 def _block(block, base: Path) -> str:
     if isinstance(block, Paragraph):
-        return block.text
+        return escape_text(block.text)
     if isinstance(block, Bullets):
-        return "\n".join(f"- {item}" for item in block.items)
+        return "\n".join(f"- {escape_text(item)}" for item in block.items)
     if isinstance(block, Code):
         return f"```{block.language}\n{block.text.rstrip()}\n```"
     if isinstance(block, Table):
         links = [f"[{kind}]({path})" for kind, path in (("CSV", block.csv), ("LaTeX", block.tex)) if path]
         suffix = f" ({', '.join(links)})" if links else ""
-        return f"**{block.caption}**{suffix}\n\n{markdown_table(block.frame)}"
+        return f"**{escape_text(block.caption)}**{suffix}\n\n{markdown_table(block.frame)}"
     if isinstance(block, Figure):
         png = Path(os.path.relpath(block.png, base)).as_posix()
         pdf = f" ([PDF]({Path(os.path.relpath(block.pdf, base)).as_posix()}))" if block.pdf else ""
-        return f"![{block.caption}]({png})\n\n*{block.caption}*{pdf}"
+        caption = escape_text(block.caption)
+        return f"![{caption}]({png})\n\n*{caption}*{pdf}"
     raise TypeError(f"Unknown report block {type(block).__name__}")
 
 
