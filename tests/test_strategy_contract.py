@@ -20,6 +20,9 @@ from harness.space import Categorical, Float, Int, Space
 
 EVALUATIONS = 12
 COST = 4.0
+#: Runs that no seed can change: Nevergrad's NGOpt picks Cobyla started at the centre of the
+#: box for a small continuous budget, a deterministic method (its seed reaches nothing).
+SEED_FREE = {("nevergrad", "continuous"), ("nevergrad", "fidelity"), ("nevergrad", "failing")}
 
 
 class ConditionalQuadratic(Problem):
@@ -122,7 +125,7 @@ def test_strategy_contract(name, kind, workers):
     other, _ = _run(name, problem, seed=12, workers=workers)
     configs = [(dict(t.config), t.fidelity) for t in trials]
     assert configs == [(dict(t.config), t.fidelity) for t in again.trials], "same seed must give the same run"
-    if name != "grid" or kind in ("continuous", "failing"):
+    if (name != "grid" or kind in ("continuous", "failing")) and (name, kind) not in SEED_FREE:
         assert configs != [(dict(t.config), t.fidelity) for t in other.trials], "another seed must change the run"
 
     if workers > 1:

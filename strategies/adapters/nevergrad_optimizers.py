@@ -1,0 +1,176 @@
+"""Nevergrad's optimisers through its ask/tell interface: ``nevergrad``, ``nevergrad-de``,
+``nevergrad-oneplusone``.
+
+One ``ng.p.Dict`` parametrization per run, seeded through its ``random_state`` (Nevergrad's
+documented way: every optimiser draws from the parametrization's generator), then
+``optimizer.ask()`` / ``optimizer.tell(candidate, loss)``. The optimiser is created with the
+run's budget (NGOpt picks its algorithm from the budget, the dimension and the variable
+types, so it must know it) and ``num_workers = batch_size``.
+
+Mapping
+-------
+- Float: ``ng.p.Scalar(lower, upper)``, or ``ng.p.Log(lower, upper)`` when log-scaled.
+- Int: a Scalar (Log) over ``[low - 0.5, high + 0.5]``, rounded to the nearest integer, the
+  same equal-width cells the harness uses (``set_integer_casting`` on ``[low, high]`` would
+  give the end values half-width cells).
+- Categorical: ``ng.p.Choice`` over the choice indices (Nevergrad's unordered categorical),
+  mapped back type-exactly.
+- Conditions: Nevergrad has no conditional parameters. Every parameter is optimised as if
+  always active and the config keeps only the active ones, so an inactive parameter is a
+  dimension the objective ignores; the optimiser still tells its full candidate.
+
+Failed and timed-out trials are told with ``inf``, which Nevergrad's ``tell`` clips to its
+"very bad" loss 5e20 (its documented handling of non-sense losses); the warning it raises
+for that is silenced.
+
+Reference: Rapin & Teytaud, "Nevergrad - A gradient-free optimization platform", 2018,
+https://github.com/facebookresearch/nevergrad; Liu et al., "Versatile black-box
+optimization" (NGOpt), GECCO 2020.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+
+from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError, Suggestion, Trial
+from harness.registry import strategy
+from harness.space import Categorical, Float, Space
+
+from strategies.adapters._deps import require
+from strategies.adapters._seeds import seed32
+
+NEVERGRAD_INSTALL = 'pip install -e ".[peers]"  (or: pip install nevergrad)'
+
+
+def _parametrization(space: Space, seed: int):
+    """A seeded ``ng.p.Dict`` with one child per harness parameter."""
+    import nevergrad as ng
+
+    children = {}
+    for param in space.params:
+        if isinstance(param, Categorical):
+            children[param.name] = ng.p.Choice(list(range(len(param.choices))))
+            continue
+        low, high = (param.low, param.high) if isinstance(param, Float) else (param.low - 0.5, param.high + 0.5)
+        children[param.name] = ng.p.Log(lower=low, upper=high) if param.log else ng.p.Scalar(lower=low, upper=high)
+    parametrization = ng.p.Dict(**children)
+    parametrization.random_state = np.random.RandomState(seed32(seed))
+    return parametrization
+
+
+def _config(space: Space, values: dict) -> dict:
+    """The harness config of a candidate's value, active parameters only."""
+    config: dict[str, Any] = {}
+    for param in space.params:
+        if not space.is_active(param, config):
+            continue
+        value = values[param.name]
+        if isinstance(param, Categorical):
+            config[param.name] = param.choices[int(value)]
+        elif isinstance(param, Float):
+            config[param.name] = min(max(float(value), param.low), param.high)
+        else:
+            config[param.name] = int(min(max(math.floor(float(value) + 0.5), param.low), param.high))
+    return config
+
+
+@strategy("nevergrad")
+class NevergradOptimizer(Strategy):
+    """A Nevergrad optimiser chosen by its registry name (default ``NGOpt``, its wizard).
+
+    Parameters
+    ----------
+    optimizer : str
+        A name in ``nevergrad.optimizers.registry`` (e.g. ``"NGOpt"``, ``"TwoPointsDE"``,
+        ``"CMA"``, ``"PSO"``).
+    batch_size : int
+        Nevergrad's ``num_workers``: suggestions per ask without waiting for results.
+    """
+
+    name = "nevergrad"
+    #: Fixed by the named variants; ``None`` for the generic ``nevergrad``.
+    optimizer_name: ClassVar[str | None] = None
+
+    def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
+                 optimizer: str = "NGOpt", batch_size: int = 1) -> None:
+        super().__init__(space, seed, budget, fidelity)
+        self.check_compatible(space, fidelity)
+        import nevergrad as ng
+
+        if optimizer not in ng.optimizers.registry:
+            raise StrategyError(
+                f"Strategy '{self.name}': unknown Nevergrad optimizer {optimizer!r} (see nevergrad.optimizers.registry)."
+            )
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise StrategyError(
+                f"The 'batch_size' parameter of strategy '{self.name}' must be an integer >= 1. Got {batch_size!r}."
+            )
+        self.max_batch = batch_size
+        self._ng = ng
+        # A cost budget is in full-fidelity evaluations, which is what this adapter spends.
+        ng_budget = max(1, int(math.ceil(budget.amount)))
+        self._optimizer = ng.optimizers.registry[optimizer](
+            parametrization=_parametrization(space, self.seed), budget=ng_budget, num_workers=batch_size)
+        self._pending: dict[int, Any] = {}
+        self._asked = 0
+
+    @classmethod
+    def check_compatible(cls, space: Space, fidelity: Fidelity | None) -> None:
+        """Refuse up front when Nevergrad is missing."""
+        super().check_compatible(space, fidelity)
+        require("nevergrad", cls.name, NEVERGRAD_INSTALL)
+
+    def ask(self, n: int) -> list[Suggestion]:
+        """Ask the optimiser ``n`` candidates."""
+        out = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", self._ng.errors.NevergradRuntimeWarning)
+            for _ in range(n):
+                candidate = self._optimizer.ask()
+                key = self._asked
+                self._asked += 1
+                self._pending[key] = candidate
+                out.append(Suggestion(_config(self.space, candidate.value), tag=key))
+        return out
+
+    def tell(self, trials: Sequence[Trial]) -> None:
+        """Tell each loss; failures as ``inf`` (Nevergrad clips it to its worst loss)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", self._ng.errors.NevergradRuntimeWarning)
+            for trial in trials:
+                candidate = self._pending.pop(trial.tag)
+                loss = float(trial.value) if trial.status is Status.OK else math.inf
+                self._optimizer.tell(candidate, loss)
+
+
+def _named(optimizer: str, label: str, doc: str) -> type:
+    """A subclass of :class:`NevergradOptimizer` fixed to one Nevergrad optimiser."""
+
+    def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
+                 batch_size: int = 1) -> None:
+        NevergradOptimizer.__init__(self, space, seed, budget, fidelity, optimizer=optimizer, batch_size=batch_size)
+
+    name = f"nevergrad-{label}"
+    attrs = {
+        "__init__": __init__,
+        "__doc__": f"{doc}\n\n    Parameters\n    ----------\n    batch_size : int\n"
+                   "        Nevergrad's ``num_workers``: suggestions per ask without waiting for results.\n",
+        "__module__": __name__,
+        "name": name,
+        "optimizer_name": optimizer,
+    }
+    return strategy(name)(type(f"Nevergrad{optimizer}", (NevergradOptimizer,), attrs))
+
+
+NevergradDE = _named(
+    "TwoPointsDE", "de",
+    "Nevergrad's ``TwoPointsDE``: differential evolution with two-points crossover, the DE "
+    "variant Nevergrad recommends for many workers (its docs' first choice for parallel HPO).")
+NevergradOnePlusOne = _named(
+    "PortfolioDiscreteOnePlusOne", "oneplusone",
+    "Nevergrad's ``PortfolioDiscreteOnePlusOne``: a (1+1) evolution strategy with a portfolio "
+    "of discrete mutation rates, Nevergrad's choice for discrete and mixed spaces.")
