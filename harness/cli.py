@@ -1,4 +1,4 @@
-"""The ``harness`` command: run, report, list, show, tabulate, paper.
+"""The ``harness`` command: run, report, list, show, tabulate, coco, paper.
 
 User errors (bad suite files, unknown names, missing results) exit with status 2 and one
 line naming the problem; an interrupted run exits with 130 after saying how to resume.
@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     tab.add_argument("--address", help="join this Ray cluster (also: RAY_ADDRESS)")
     tab.add_argument("--workers", type=int, help="CPUs of the local Ray (default: all)")
 
+    coco = sub.add_parser("coco", help="run COCO's cocopp on the stored BBOB runs (HTML and figures)")
+    coco.add_argument("results", help="results directory, e.g. results/bbob")
+    coco.add_argument("--output", help="cocopp's output folder (default: RESULTS/report/cocopp)")
+
     paper = sub.add_parser("paper", help="rerun or reuse the paper suite and regenerate the paper's figures and tables")
     paper.add_argument("--rerun", action="store_true", help="rerun the suite even if results are stored")
     return parser
@@ -127,6 +131,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             except TabulateError as exc:
                 raise UsageError(str(exc)) from None
             print(f"table written to {out} (provenance: {out.with_suffix('.json')})")
+            return 0
+        if args.command == "coco":
+            from harness.coco import CocoError, run_cocopp
+
+            try:
+                print(f"cocopp: {run_cocopp(args.results, args.output)}")
+            except CocoError as exc:
+                raise UsageError(str(exc)) from None
             return 0
         if args.command == "paper":
             from harness.report.paper import regenerate

@@ -60,7 +60,7 @@ FLUSH_RUNS = 2000
 #: Run-level columns repeated on every trial row (so one tidy frame needs no join).
 RUN_COLUMNS = (
     "suite", "problem", "problem_name", "strategy", "strategy_name", "repetition", "seed",
-    "problem_seed", "run_id", "optimum", "reference", "reference_source", "fidelity_max",
+    "problem_seed", "instance", "run_id", "optimum", "reference", "reference_source", "fidelity_max",
     "budget", "budget_kind", "run_status", "run_error", "run_traceback",
 )
 
@@ -156,7 +156,7 @@ def trials_table(record: Mapping[str, Any], problem: Problem | None, outcome: Ru
     columns["traceback"] = pa.array([getattr(t.error, "traceback", None) for t in trials], pa.string())
     columns["info"] = pa.array([None if not t.info else json.dumps(t.info, default=str) for t in trials], pa.string())
     columns.update(timing_columns(outcome))
-    schema_types = {"repetition": pa.int64(), "seed": pa.int64(), "problem_seed": pa.int64(),
+    schema_types = {"repetition": pa.int64(), "seed": pa.int64(), "problem_seed": pa.int64(), "instance": pa.int64(),
                     "optimum": pa.float64(), "reference": pa.float64(),
                     "fidelity_max": pa.float64(), "budget": pa.float64()}
     for key in RUN_COLUMNS:
@@ -461,6 +461,7 @@ def run_record(spec: Mapping[str, Any], problem: Problem, outcome: RunOutcome) -
         "repetition": spec["repetition"],
         "seed": spec["seed"],
         "problem_seed": spec["problem_seed"],
+        "instance": spec.get("instance"),
         "run_id": spec["run_id"],
         "optimum": _num(problem.optimum) if problem is not None else math.nan,
         "reference": _num(getattr(problem, "reference", None)) if problem is not None else math.nan,

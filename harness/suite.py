@@ -21,7 +21,7 @@ from harness.protocols import Budget, StrategyError
 from harness.registry import RegistryError, problems, strategies
 from harness.space import SpaceError
 
-__all__ = ["ConfigError", "Entry", "Suite", "load_suite", "parse_suite", "FIXED_INSTANCE"]
+__all__ = ["ConfigError", "Entry", "Suite", "load_suite", "parse_suite", "resolve_instance", "FIXED_INSTANCE"]
 
 #: The instance used by ``instance = "fixed"``: one shifted instance shared by every run.
 FIXED_INSTANCE = 1
@@ -114,7 +114,7 @@ class Suite:
                 defaults = {"problem_defaults": factory_defaults(problems, p.name),
                             "strategy_defaults": factory_defaults(strategies, s.name)}
                 for rep in self.repetitions:
-                    instance = {"seed": rep, "fixed": FIXED_INSTANCE}.get(p.instance, p.instance)
+                    instance = resolve_instance(p, rep)
                     spec = {
                         "suite": self.name,
                         "problem": p.label,
@@ -135,6 +135,22 @@ class Suite:
                     spec["run_id"] = hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
                     out.append(spec)
         return out
+
+
+def resolve_instance(entry: Entry, repetition: int) -> Any:
+    """The instance a problem entry runs at a repetition.
+
+    ``"seed"`` is the repetition itself, unless the problem's factory maps repetitions to its
+    own instances with ``instance_of_repetition(repetition)`` (BBOB: COCO instances 1..15);
+    ``"fixed"`` is :data:`FIXED_INSTANCE`; an integer or ``None`` is passed through.
+    """
+    if entry.instance == "seed":
+        try:
+            mapping = getattr(problems.factory(entry.name), "instance_of_repetition", None)
+        except RegistryError:
+            mapping = None
+        return repetition if mapping is None else mapping(repetition)
+    return FIXED_INSTANCE if entry.instance == "fixed" else entry.instance
 
 
 def factory_defaults(registry, name: str) -> dict[str, Any]:
@@ -332,8 +348,8 @@ def _entries(raw: Any, key: str, where: str, registry) -> list[Entry]:
 def _check_compatibility(suite: Suite, where: str) -> None:
     """Build every problem once and every strategy against it, so bad params fail now."""
     for i, entry in enumerate(suite.problems):
-        instance = {"seed": suite.repetitions[0], "fixed": FIXED_INSTANCE}.get(entry.instance, entry.instance)
         try:
+            instance = resolve_instance(entry, suite.repetitions[0])
             problem = problems.create(entry.name, instance=instance, **entry.params)
         except (TypeError, ValueError, SpaceError, RegistryError) as exc:
             raise ConfigError(f"The 'problems[{i}]' entry {where} ({entry.name}): {_first_line(exc)}") from None

@@ -58,7 +58,7 @@ def test_loaded_frame_has_the_documented_columns(tmp_path, plugin_path):
     run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
     frame = harness.load(tmp_path / "r")
     documented = ["suite", "problem", "problem_name", "strategy", "strategy_name", "repetition", "seed",
-                  "problem_seed", "run_id", "trial", "config", "fidelity", "value", "test_value",
+                  "problem_seed", "instance", "run_id", "trial", "config", "fidelity", "value", "test_value",
                   "noise_free_value", "cost", "cum_cost", "eval_seconds", "strategy_seconds", "status", "error",
                   "info", "optimum", "reference", "budget", "budget_kind", "run_status", "run_error"]
     assert set(documented) <= set(frame.columns)

@@ -1,19 +1,21 @@
 """Export trajectories in the COCO (bbob) and IOHprofiler text formats.
 
-COCO: the "bbob" text format of the fgeneric/COCO loggers described in N. Hansen et al.,
-"Real-parameter black-box optimization benchmarking 2009: experimental setup" (INRIA
-RR-6828, inria-00362649), which cocopp reads. One folder per strategy (the algorithm),
-holding ``bbobexp_f<id>.info`` and ``data_f<id>/bbobexp_f<id>_DIM<d>.dat`` (records when the
-best regret improves, plus each run's last evaluation) and ``.tdat`` (records at log-spaced
-evaluation counts, plus the last). Each run starts with the header line
-``% function evaluation | noise-free fitness - Fopt (<Fopt>) | best noise-free fitness -
-Fopt | measured fitness | best measured fitness``; the info file has one three-line block per
-(problem, dimension): ``funcId = .., DIM = .., Precision = 1.000e-08, algId = '..'``, a ``%``
-comment line, and the data file followed by ``instance:evaluations|final regret`` entries.
-Problems are numbered 1.. in sorted order; ``problems.csv`` maps ids to names. Fopt is the
-regret reference (optimum, pinned reference or best observed). Parameter columns are left
-out (HPO configurations can be categorical). cocopp's bbob figures assume the bbob functions
-of the same id, so load these with cocopp for its ECDF and aRT views only.
+COCO: the "bbob-new2" text format that COCO's ``bbob`` logger (cocoex 2.x) writes and
+``cocopp`` reads, for the runs of BBOB problems (``bbob-f<id>-<d>d``) only: their function id,
+dimension, COCO instance and f_opt are COCO's own, so cocopp's figures, its reference
+algorithms and its aRT tables apply unchanged. Other problems have no BBOB identity, so they
+are left out here (the IOHprofiler export below carries every problem). One folder per
+strategy (the algorithm), holding ``bbobexp_f<id>.info`` and
+``data_f<id>/bbobexp_f<id>_DIM<d>.dat`` (a record whenever the best ``f - f_opt`` improves,
+plus each run's last evaluation) and ``.tdat`` (records at evaluation counts
+``floor(10**(i/20))``, plus the last). Each run starts with the header line ``% f evaluations |
+g evaluations | best noise-free fitness - Fopt (<Fopt>) + sum g_i+ | measured fitness | best
+measured fitness or single-digit g-values``, then rows ``evaluations 0 best(f - Fopt) f
+best(f)``; the info file has one three-line block per dimension: ``suite = 'bbob', funcId = ..,
+DIM = .., Precision = 1.000e-08, algId = '..', ..., data_format = 'bbob-new2'``, a ``%``
+comment line, and the data file followed by ``instance:evaluations|final f - Fopt`` entries.
+(Reference: the files cocoex's ``Observer("bbob", ...)`` writes; N. Hansen et al., "COCO:
+performance assessment", arXiv:1605.03560.)
 
 IOHprofiler: the IOHanalyzer data format (https://iohprofiler.github.io/IOHanalyzer/data/):
 one folder per strategy with ``IOHprofiler_f<id>_<name>.info`` (a three-line block per
@@ -63,13 +65,6 @@ def _improvements(frame: pd.DataFrame, column: str) -> np.ndarray:
     return (changed | new_run | frame["_last"].to_numpy()) & np.isfinite(values)
 
 
-def _problem_table(inc: pd.DataFrame, ids: dict[str, int]) -> pd.DataFrame:
-    first = inc.groupby("problem", sort=True).agg(dimension=("dimension", "first"),
-                                                  reference=("reference", "first"))
-    first.insert(0, "function_id", [ids[p] for p in first.index])
-    return first.reset_index()
-
-
 def _records(group: pd.DataFrame, mask: np.ndarray, header, columns) -> str:
     """Text of every run of ``group``: a header line per run, then the masked rows.
 
@@ -82,8 +77,8 @@ def _records(group: pd.DataFrame, mask: np.ndarray, header, columns) -> str:
     rows = np.flatnonzero(mask)
     # Format the numbers in one C-level pass, then splice a header before each run.
     body = pd.DataFrame({"evals": group["evals"].to_numpy()[rows].astype(np.int64),
-                         **{f"c{i}": np.asarray(c, dtype=float)[rows]
-                            for i, c in enumerate(columns)}})
+                         **{f"c{i}": np.asarray(c)[rows] if np.issubdtype(np.asarray(c).dtype, np.integer)
+                            else np.asarray(c, dtype=float)[rows] for i, c in enumerate(columns)}})
     text = body.to_csv(sep=" ", header=False, index=False, float_format="%+.12e",
                        na_rep="nan", lineterminator="\n")
     lines = text.splitlines()
@@ -98,64 +93,86 @@ def _records(group: pd.DataFrame, mask: np.ndarray, header, columns) -> str:
     return "\n".join(out) + "\n"
 
 
-def _instance_entries(group: pd.DataFrame, best: str, spec: str) -> str:
+def _instance_entries(group: pd.DataFrame, best: str, spec: str, instance: str | None = None) -> str:
     ends = group[group["_last"].to_numpy()]
-    return ", ".join(f"{int(rep) + 1}:{int(e)}|{b:{spec}}" for rep, e, b in zip(
-        ends["repetition"], ends["evals"], ends[best].to_numpy(dtype=float)))
+    numbers = ends["repetition"].to_numpy() + 1 if instance is None else ends[instance].to_numpy()
+    return ", ".join(f"{int(i)}:{int(e)}|{b:{spec}}" for i, e, b in zip(
+        numbers, ends["evals"], ends[best].to_numpy(dtype=float)))
+
+
+_BBOB_NAME = re.compile(r"bbob-f(\d+)-(\d+)d\Z")
+#: Evaluation counts recorded in ``.tdat`` files (COCO's ``floor(10**(i/20))``).
+TDAT_CHECKPOINTS = np.unique(np.floor(10 ** (np.arange(0, 161) / 20.0))).astype(int)
+
+
+def _bbob_runs(df: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``frame`` from BBOB runs, with their function id and COCO instance."""
+    if "problem_name" not in df.columns:
+        return frame.iloc[:0]
+    runs = df.drop_duplicates("run_id").set_index("run_id")
+    names = runs["problem_name"].astype(str).str.extract(_BBOB_NAME)
+    function = pd.to_numeric(names[0], errors="coerce")
+    # Runs stored before the instance column existed, or made with instance None, ran COCO
+    # instance 1 (the BBOB problem's default).
+    instance = (pd.to_numeric(runs["instance"], errors="coerce") if "instance" in runs.columns
+                else pd.Series(np.nan, index=runs.index)).fillna(1)
+    run_ids = frame["run_id"].astype(str)
+    out = frame.assign(_function=run_ids.map(function).to_numpy(), _instance=run_ids.map(instance).to_numpy())
+    return out[np.isfinite(out["_function"].to_numpy(dtype=float))].astype({"_function": int, "_instance": int})
 
 
 def export_coco(df: pd.DataFrame, out_dir, inc: pd.DataFrame | None = None) -> list[Path]:
-    """Write every run in the COCO bbob text format (see the module docstring).
+    """Write the runs of BBOB problems in COCO's bbob format (see the module docstring).
 
     Parameters
     ----------
     df : DataFrame
-        Stored trials (:func:`harness.load`).
+        Stored trials (:func:`harness.load`); runs of other problems are skipped.
     out_dir : str or Path
-        Target directory; one sub-folder per strategy is created.
+        Target directory; one sub-folder per strategy is created (none without BBOB runs).
     inc : DataFrame, optional
         Precomputed :func:`harness.analysis.metrics.incumbents`.
 
     Returns
     -------
     list of Path
-        The files written.
+        The files written (empty when no run is of a BBOB problem).
     """
     out_dir = Path(out_dir)
-    frame = _prepare(df, inc)
-    ids = _function_ids(frame)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    table_path = out_dir / "problems.csv"
-    _problem_table(frame, ids).to_csv(table_path, index=False)
-    written = [table_path]
-    checkpoints = np.unique(np.floor(10 ** (np.arange(0, 121) / 20.0))).astype(int)
+    frame = _bbob_runs(df, _prepare(df, inc))
+    written: list[Path] = []
 
     def header(fopt):
-        return ("% function evaluation | noise-free fitness - Fopt "
-                f"({fopt:.12e}) | best noise-free fitness - Fopt | measured fitness "
-                "| best measured fitness")
+        return ("% f evaluations | g evaluations | best noise-free fitness - Fopt "
+                f"({fopt:.12e}) + sum g_i+ | measured fitness | best measured fitness or "
+                "single-digit g-values")
 
-    for (strategy, problem), group in frame.groupby(["strategy", "problem"], sort=True):
+    for (strategy, fid), by_function in frame.groupby(["strategy", "_function"], sort=True):
         folder = out_dir / _slug(strategy)
-        fid = ids[problem]
-        dim = int(group["dimension"].iloc[0])
         (folder / f"data_f{fid}").mkdir(parents=True, exist_ok=True)
-        data_rel = f"data_f{fid}/bbobexp_f{fid}_DIM{dim}"
-        regret = group["regret"].to_numpy(dtype=float)
-        columns = [group["value_true"].to_numpy() - group["reference"].to_numpy(), regret,
-                   group["value"].to_numpy(), group["incumbent"].to_numpy()]
-        dat_mask = _improvements(group, "regret")
-        tdat_mask = (np.isin(group["evals"].to_numpy(), checkpoints)
-                     | group["_last"].to_numpy()) & np.isfinite(regret)
-        for suffix, mask in (("dat", dat_mask), ("tdat", tdat_mask)):
-            path = folder / f"{data_rel}.{suffix}"
-            path.write_text(_records(group, mask, header, columns))
-            written.append(path)
+        blocks = []
+        for dim, group in by_function.groupby("dimension", sort=True):
+            # COCO lists a function's runs instance by instance.
+            group = group.sort_values(["_instance", "_run", "evals"], kind="stable")
+            data_rel = f"data_f{fid}/bbobexp_f{fid}_DIM{int(dim)}"
+            regret = group["regret"].to_numpy(dtype=float)
+            columns = [np.zeros(len(group), dtype=np.int64), regret,
+                       group["value"].to_numpy(dtype=float), group["incumbent"].to_numpy(dtype=float)]
+            dat_mask = _improvements(group, "regret")
+            tdat_mask = (np.isin(group["evals"].to_numpy(), TDAT_CHECKPOINTS)
+                         | group["_last"].to_numpy()) & np.isfinite(regret)
+            for suffix, mask in (("dat", dat_mask), ("tdat", tdat_mask)):
+                path = folder / f"{data_rel}.{suffix}"
+                path.write_text(_records(group, mask, header, columns))
+                written.append(path)
+            problems = ", ".join(sorted(group["problem"].astype(str).unique()))
+            blocks.append(
+                f"suite = 'bbob', funcId = {fid}, DIM = {int(dim)}, Precision = {COCO_PRECISION:.3e}, "
+                f"algId = '{strategy}', coco_version = '', logger = 'bbob', data_format = 'bbob-new2'\n"
+                f"% hpo-harness export of {problems}\n"
+                f"{data_rel}.dat, " + _instance_entries(group, "regret", ".1e", "_instance") + "\n")
         info_path = folder / f"bbobexp_f{fid}.info"
-        info_path.write_text(
-            f"funcId = {fid}, DIM = {dim}, Precision = {COCO_PRECISION:.3e}, "
-            f"algId = '{strategy}'\n% hpo-harness export of problem '{problem}'\n"
-            f"{data_rel}.dat, " + _instance_entries(group, "regret", ".1e") + "\n")
+        info_path.write_text("".join(blocks))
         written.append(info_path)
     return written
 

@@ -1,0 +1,138 @@
+"""The COCO export of BBOB runs, read by the real cocopp: same aRT as ours, same format as COCO's.
+
+Skipped only when the 'coco' extra (coco-experiment, cocopp) is not installed; CI installs it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("cocoex", reason="needs the 'coco' extra (coco-experiment)")
+pytest.importorskip("cocopp", reason="needs the 'coco' extra (cocopp)")
+
+import harness  # noqa: E402
+from harness.analysis import fixed_target, metrics  # noqa: E402
+from harness.analysis.export import export_coco  # noqa: E402
+from harness.benchmark import run_suite  # noqa: E402
+
+SUITE = """
+name = "coco-small"
+seed = 3
+seeds = 3
+budget = 120
+problems = [{ name = "bbob-f1-2d", instance = "seed" }, { name = "bbob-f8-2d", instance = "seed" },
+            { name = "bbob-f1-3d", instance = 5 }, "branin"]
+strategies = ["random", "cmaes"]
+[executor]
+kind = "serial"
+"""
+TARGETS = [100.0, 10.0, 1.0, 1e-1, 1e-2, 1e-3, 1e-5, 1e-8]
+
+# Loads an export with cocopp and prints aRT per (algorithm, function, dimension) as JSON.
+READ_WITH_COCOPP = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import cocopp
+out = []
+for folder in sys.argv[2:]:
+    for ds in cocopp.load(folder):
+        out.append({"alg": ds.algId, "f": int(ds.funcId), "dim": int(ds.dim),
+                    "instances": [int(i) for i in ds.instancenumbers],
+                    "art": [float(a) for a in ds.detERT(json.loads(sys.argv[1]))]})
+print("RESULT" + json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("coco")
+    (root / "suite.toml").write_text(SUITE)
+    run_suite(root / "suite.toml", results=root / "results", report=False, progress=False)
+    return root / "results"
+
+
+def _our_art(frame: pd.DataFrame) -> dict:
+    inc = metrics.incumbents(frame)
+    problems = sorted(inc["problem"].unique())
+    targets = pd.DataFrame([{"problem": p, "target_index": k, "precision": t}
+                            for p in problems for k, t in enumerate(TARGETS)])
+    art = fixed_target.average_runtime(fixed_target.runtimes(inc, targets, by="evals"), n_boot=10)
+    names = frame.drop_duplicates("problem").set_index("problem")["problem_name"]
+    out = {}
+    for (problem, strategy), group in art.groupby(["problem", "strategy"]):
+        function, dim = names[problem].removeprefix("bbob-f").removesuffix("d").split("-") if names[problem].startswith("bbob") else (None, None)
+        if function is not None:
+            out[strategy, int(function), int(dim)] = group.sort_values("target_index")["art"].tolist()
+    return out
+
+
+def test_export_has_cocos_layout_instances_and_fopt(stored, tmp_path):
+    frame = harness.load(stored)
+    written = export_coco(frame, tmp_path)
+    assert {p.relative_to(tmp_path).as_posix() for p in written if p.suffix == ".info"} == {
+        f"{s}/bbobexp_f{f}.info" for s in ("random", "cmaes") for f in (1, 8)}  # branin is left out
+    info = (tmp_path / "cmaes" / "bbobexp_f1.info").read_text().splitlines()
+    assert info[0].startswith("suite = 'bbob', funcId = 1, DIM = 2, Precision = 1.000e-08, algId = 'cmaes'")
+    assert "data_format = 'bbob-new2'" in info[0] and info[1].startswith("%")
+    assert info[2].startswith("data_f1/bbobexp_f1_DIM2.dat, 1:120|") and ", 2:120|" in info[2] and ", 3:120|" in info[2]
+    assert info[3].startswith("suite = 'bbob', funcId = 1, DIM = 3") and info[5].count("5:120|") == 3  # instance = 5
+    dat = (tmp_path / "cmaes" / "data_f1" / "bbobexp_f1_DIM2.dat").read_text()
+    runs = dat.split("% f evaluations | g evaluations | best noise-free fitness - Fopt (")[1:]
+    assert len(runs) == 3
+    optima = sorted(float(r.split(")")[0]) for r in runs)
+    bbob = frame[(frame["problem_name"] == "bbob-f1-2d") & (frame["strategy"] == "cmaes")]
+    assert optima == sorted(bbob.drop_duplicates("run_id")["optimum"])
+    for run in runs:
+        rows = np.array([line.split() for line in run.splitlines()[1:]], float)
+        # A record at every improvement of the best f - Fopt, and the run's last evaluation.
+        assert rows[-1, 0] == 120 and np.all(rows[:, 1] == 0) and np.all(np.diff(rows[:-1, 2]) < 0)
+        assert np.all(np.diff(rows[:, 4]) <= 0) and np.allclose(rows[:, 4] - rows[:, 2], float(run.split(")")[0]))
+
+
+def test_cocopp_reads_our_export_with_our_art(stored, tmp_path):
+    frame = harness.load(stored)
+    export_coco(frame, tmp_path)
+    folders = [str(tmp_path / s) for s in ("random", "cmaes")]
+    done = subprocess.run([sys.executable, "-c", READ_WITH_COCOPP, json.dumps(TARGETS), *folders],
+                          capture_output=True, text=True, timeout=300, env={"MPLBACKEND": "Agg", **_env()})
+    assert done.returncode == 0, done.stderr[-2000:]
+    theirs = json.loads(done.stdout.split("RESULT", 1)[1])
+    ours = _our_art(frame)
+    assert {(d["alg"], d["f"], d["dim"]) for d in theirs} == set(ours) and len(ours) == 6
+    for d in theirs:
+        assert d["instances"] == ([1, 2, 3] if d["dim"] == 2 else [5, 5, 5])
+        np.testing.assert_allclose(d["art"], ours[d["alg"], d["f"], d["dim"]], rtol=1e-12)
+    assert any(np.isfinite(a).sum() >= 4 for a in ours.values())  # targets were really reached
+
+
+def test_harness_coco_runs_cocopp_and_writes_its_html(stored):
+    done = subprocess.run([sys.executable, "-m", "harness", "coco", str(stored)], capture_output=True, text=True,
+                          timeout=600, env=_env())
+    assert done.returncode == 0, done.stderr[-2000:]
+    index = stored / "report" / "cocopp" / "index.html"
+    assert done.stdout.strip() == f"cocopp: {index}" and index.exists()
+    pictures = list((stored / "report" / "cocopp").rglob("*.svg")) + list((stored / "report" / "cocopp").rglob("*.png"))
+    assert any("ecdf" in p.name.lower() or "pprldmany" in p.name for p in pictures)
+
+
+def test_harness_coco_refuses_results_without_bbob_runs(tmp_path):
+    (tmp_path / "suite.toml").write_text('name = "plain"\nseeds = 1\nbudget = 3\nproblems = ["branin"]\n'
+                                         'strategies = ["random"]\n[executor]\nkind = "serial"\n')
+    run_suite(tmp_path / "suite.toml", results=tmp_path / "r", report=False, progress=False)
+    done = subprocess.run([sys.executable, "-m", "harness", "coco", str(tmp_path / "r")], capture_output=True,
+                          text=True, timeout=120, env=_env())
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "BBOB" in done.stderr
+
+
+def _env() -> dict:
+    import os
+
+    root = str(Path(harness.__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
