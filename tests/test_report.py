@@ -243,3 +243,18 @@ def test_markdown_never_carries_labels_as_html():
     text = render_markdown(doc, Path("."))
     assert "<script>" not in text and "<b>" not in text and "<img" not in text
     assert "&lt;script&gt;" in text
+
+
+def test_report_says_how_many_stored_runs_it_ignored(tmp_path: Path):
+    from harness.benchmark import run_suite
+    from harness.report import build_report
+
+    suite = tmp_path / "suite.toml"
+    both = 'name = "ignored"\nseed = 0\nseeds = 2\nbudget = 3\nproblems = ["branin"]\n'
+    suite.write_text(both + 'strategies = ["random", "grid"]\n')
+    run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
+    suite.write_text(both + 'strategies = ["random"]\n')
+    run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
+    build_report(tmp_path / "r", max_run_views=0)
+    summary = (tmp_path / "r" / "report" / "report.md").read_text().split("## Suite")[0]
+    assert "2 stored runs are ignored" in summary and "--all-runs" in summary

@@ -127,6 +127,7 @@ def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], expo
     doc.sections.append(Section("Summary", [
         *([Paragraph("Failed runs (they rank last where they stopped short; full errors in the "
                      "run table):"), Bullets(failures)] if failures else []),
+        *([Paragraph(inputs.ignored_runs)] if getattr(inputs, "ignored_runs", None) else []),
         Paragraph(f"{len(df):,} trials in {n_runs:,} runs: {df['problem'].nunique()} problems x "
                   f"{df['strategy'].nunique()} strategies x {df['repetition'].nunique()} repetitions."),
         Bullets(summary_sentences(result)),
