@@ -271,3 +271,36 @@ strategies = ["hyperband", "random"]
         assert set(rows["incumbent"]) <= observed
     optimum = df["optimum"].iloc[0]
     np.testing.assert_allclose(hb["regret"], hb["incumbent_true"] - optimum, atol=1e-12)
+
+
+def test_every_printed_p_value_matches_an_independent_computation(frame, analysis):
+    """Recompute the report's raw p-values from the trials with scipy's exact permutation
+    test, across problems (median log10 regret) and within problems (paired seeds)."""
+    final = analysis.final[analysis.final["level"] == 1.0]
+    matrix = final.pivot_table(index="problem", columns="strategy", values="log10_regret",
+                               aggfunc="median")
+    for table in (analysis.pairwise, analysis.pairwise_control):
+        for _, row in table[table["level"] == 1.0].iterrows():
+            d = (matrix[row["a"]] - matrix[row["b"]]).to_numpy()
+            expected = _permutation_signed_rank(d) if np.count_nonzero(d) >= 2 else 1.0
+            assert row["p"] == pytest.approx(expected, rel=1e-10)
+    per_problem = analysis.problem_control[analysis.problem_control["level"] == 1.0]
+    for _, row in per_problem.iterrows():
+        at = final[final["problem"] == row["problem"]].pivot_table(
+            index="repetition", columns="strategy", values="regret")
+        d = (at[row["a"]] - at[row["b"]]).dropna().to_numpy()
+        expected = _permutation_signed_rank(d) if np.count_nonzero(d) >= 2 else 1.0
+        assert row["p"] == pytest.approx(expected, rel=1e-10)
+    # Friedman: 6 problems x 4 strategies is Monte Carlo; scipy's own resampling agrees.
+    fr = analysis.friedman[analysis.friedman["level"] == 1.0].iloc[0]
+    x = matrix.dropna().to_numpy()
+
+    def statistic(*columns, axis=-1):
+        ranks = stats.rankdata(np.stack(columns, axis=-1), axis=-1)
+        return np.sum(ranks.sum(axis=-2) ** 2, axis=-1)
+
+    reference = stats.permutation_test([x[:, j] for j in range(x.shape[1])], statistic,
+                                       permutation_type="samples", n_resamples=20_000,
+                                       alternative="greater", vectorized=True,
+                                       random_state=1).pvalue
+    assert fr["pvalue"] == pytest.approx(reference, abs=0.01)
