@@ -230,6 +230,10 @@ strategies = ["random", "{crashing_strategy}"]
     df = harness.load(tmp_path / "r")
     runs = df.drop_duplicates("run_id")
     assert set(runs.loc[runs["strategy"] == crashing_strategy, "run_status"]) == {"failed"}
+    crashed_runs = runs[runs["strategy"] == crashing_strategy]
+    assert crashed_runs["run_traceback"].str.contains("strategy crashed at trial 7").all()
+    assert crashed_runs["run_traceback"].str.contains("Traceback").all()
+    assert summary.failed_runs == 6
     result = analyse(df)
     final = result.final[result.final["level"] == 1.0]
     crashed = final[final["strategy"] == crashing_strategy]

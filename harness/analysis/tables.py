@@ -3,7 +3,7 @@
 Every LaTeX table is a complete ``table`` float whose caption states its test, the size of
 the Holm family its marks were corrected over, and its marks: the best entry of each column
 in bold; ``+``/``-`` a strategy significantly better/worse than the baseline on that problem
-(per-problem comparisons with the baseline, Holm over the ``k - 1`` of them); a section mark
+(per-problem comparisons with the baseline, Holm over the ``k - 1`` of them); a dagger
 a strategy that used exact gradients. Strategies are rows and problems columns, split into
 blocks that fit a page. Requires ``\\usepackage{booktabs}``.
 """
@@ -61,8 +61,9 @@ def bold(text: str) -> str:
 #: column keeps a readable width on a page.
 COLUMNS_PER_BLOCK = 6
 
-#: Footnote mark of strategies that used the problem's exact gradient.
-GRADIENT_MARK = r"$^{\S}$"
+#: Footnote mark of strategies that used the problem's exact gradient (the figures' legends
+#: carry the same dagger).
+GRADIENT_MARK = r"$^{\dagger}$"
 
 
 def _wide_blocks(frame: pd.DataFrame, best: str | None, marks: pd.DataFrame | None,
@@ -136,7 +137,7 @@ def _mark_note(analysis, level) -> str:
                      rf"over {n} paired seeds, Holm over the {family} comparisons with "
                      rf"{escape(analysis.baseline)}, $\alpha = {analysis.alpha:g}$).")
     if gradient_strategies(analysis):
-        notes.append(r" $^{\S}$: uses the problem's exact gradient (more information than a "
+        notes.append(r" $^{\dagger}$: uses the problem's exact gradient (more information than a "
                      r"black-box method gets).")
     return "".join(notes)
 
