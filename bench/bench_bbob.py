@@ -4,6 +4,7 @@ Usage::
 
     nice -n 10 python bench/bench_bbob.py [--dims 5,20] [--instances 15] [--functions 1-24]
                                           [--budget-factor 10000] [--jobs 1] [--csv out.csv]
+    python bench/bench_bbob.py --summarise out.csv   # the tables of a (possibly interrupted) run
 
 For every BBOB function, dimension and COCO instance 1..N, one run of each strategy (its
 default parameters, seeded per (function, dimension, instance, strategy) with SeedSequence)
@@ -76,6 +77,23 @@ def art(hits: np.ndarray, spent: np.ndarray) -> np.ndarray:
         return np.where(solved.any(axis=0), effort / solved.sum(axis=0), np.inf)
 
 
+CSV_HEADER = "strategy,function,dim,instance,evals,seconds," + ",".join(f"hit_{t:g}" for t in TARGETS) + "\n"
+
+
+def read_csv(path: str) -> list[tuple]:
+    """Runs written by ``--csv`` (possibly by an interrupted bench)."""
+    rows = []
+    with open(path) as handle:
+        next(handle)
+        for line in handle:
+            parts = line.strip().split(",")
+            if len(parts) != 6 + len(TARGETS):
+                continue
+            rows.append((parts[0], int(parts[1]), int(parts[2]), int(parts[3]), [float(h) for h in parts[6:]],
+                         int(parts[4]), float(parts[5])))
+    return rows
+
+
 def _range(text: str) -> list[int]:
     out = []
     for part in text.split(","):
@@ -91,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--functions", default="1-24")
     parser.add_argument("--budget-factor", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--csv", help="also write every run's hits here")
+    parser.add_argument("--csv", help="also write every run's hits here, as each run ends")
+    parser.add_argument("--summarise", metavar="CSV", help="print the tables of a --csv file instead of running")
     args = parser.parse_args(argv)
     dims, functions = _range(args.dims), _range(args.functions)
     jobs = [(s, f, d, i, args.budget_factor) for d in dims for f in functions
@@ -100,17 +119,25 @@ def main(argv: list[str] | None = None) -> int:
     jobs.sort(key=lambda j: (-j[2], -j[1]))
     start = time.perf_counter()
     results = []
-    with ProcessPoolExecutor(args.jobs) as pool:
-        for result in pool.map(one_run, jobs, chunksize=1):
-            results.append(result)
-    print(f"BBOB f{args.functions} x dims {args.dims} x instances 1..{args.instances}, budget "
-          f"{args.budget_factor} x dim, stop at 1e-8; {len(results)} runs in {time.perf_counter() - start:.0f} s "
-          f"({args.jobs} process{'es' if args.jobs > 1 else ''})")
-    if args.csv:
-        with open(args.csv, "w") as out:
-            out.write("strategy,function,dim,instance,evals,seconds," + ",".join(f"hit_{t:g}" for t in TARGETS) + "\n")
-            for name, f, d, i, hits, spent, sec in results:
-                out.write(f"{name},{f},{d},{i},{spent},{sec:.2f}," + ",".join(f"{h:g}" for h in hits) + "\n")
+    if args.summarise:
+        results = read_csv(args.summarise)
+        dims = sorted({r[2] for r in results})
+        functions = sorted({r[1] for r in results})
+        print(f"summary of {args.summarise}: {len(results)} runs")
+    else:
+        out = open(args.csv, "w") if args.csv else None
+        if out:
+            out.write(CSV_HEADER)
+        with ProcessPoolExecutor(args.jobs) as pool:
+            for result in pool.map(one_run, jobs, chunksize=1):
+                results.append(result)
+                if out:  # as results arrive, so an interrupted bench can still be summarised
+                    name, f, d, i, hits, spent, sec = result
+                    out.write(f"{name},{f},{d},{i},{spent},{sec:.2f}," + ",".join(f"{h:g}" for h in hits) + "\n")
+                    out.flush()
+        print(f"BBOB f{args.functions} x dims {args.dims} x instances 1..{args.instances}, budget "
+              f"{args.budget_factor} x dim, stop at 1e-8; {len(results)} runs in {time.perf_counter() - start:.0f} s "
+              f"({args.jobs} process{'es' if args.jobs > 1 else ''})")
     for dim in dims:
         print(f"\n{dim}-D: aRT to 1e-8 (successes / runs); ratio = cmaes / pycma (at the target shown)")
         print(f"  {'f':>3} {'cmaes aRT':>12} {'succ':>6} {'pycma aRT':>12} {'succ':>6} {'ratio':>8} {'target':>7}  within 2x")
@@ -119,9 +146,13 @@ def main(argv: list[str] | None = None) -> int:
             rows = {}
             for name in STRATEGIES:
                 mine = [r for r in results if r[0] == name and r[1] == f and r[2] == dim]
+                if not mine:
+                    break
                 hits = np.array([r[4] for r in mine])
                 spent = np.array([r[5] for r in mine], dtype=float)
                 rows[name] = (art(hits, spent), np.isfinite(hits).sum(axis=0), len(mine))
+            if len(rows) < len(STRATEGIES):
+                continue  # an interrupted bench did not get to both strategies here
             ours, ref = rows["cmaes"], rows["pycma"]
             reached = np.flatnonzero(ref[1] > 0)
             k = len(TARGETS) - 1 if ref[1][-1] > 0 else (reached.max() if len(reached) else 0)
@@ -130,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
             within += ok
             print(f"  {f:>3} {ours[0][-1]:>12.4g} {ours[1][-1]:>3}/{ours[2]:<2} {ref[0][-1]:>12.4g} {ref[1][-1]:>3}/{ref[2]:<2}"
                   f" {ratio:>8.3g} {TARGETS[k]:>7.0e}  {'yes' if ok else 'NO'}")
-        print(f"  within 2x of pycma on {within} of {len(functions)} functions (bar: >= 20 of 24)")
+        compared = sum(1 for f in functions if {r[0] for r in results if r[1] == f and r[2] == dim} == set(STRATEGIES))
+        print(f"  within 2x of pycma on {within} of {compared} functions compared (bar: >= 20 of 24)")
     return 0
 
 
