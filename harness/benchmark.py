@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -12,11 +12,12 @@ from harness.environment import environment
 from harness.executors import make_executor
 from harness.lock import ResultsLock, ResultsLocked
 from harness.progress import Progress
+from harness.ray_start import InfrastructureError
 from harness.provenance import changed_code, describe_changes
 from harness.store import Store, StoreError
 from harness.suite import Suite, load_suite
 
-__all__ = ["SuiteSummary", "Interrupted", "run_suite", "results_dir_for"]
+__all__ = ["SuiteSummary", "Interrupted", "RayFailed", "run_suite", "results_dir_for"]
 
 
 @dataclass
@@ -32,6 +33,8 @@ class SuiteSummary:
     report: Path | None = None
     #: Failed runs of the suite, stored before or run now (``failed_runs`` counts only now).
     failed_total: int = 0
+    #: Why each run Ray could not run was left unrun (they run on resume).
+    unrun: list = field(default_factory=list)
 
 
 class Interrupted(Exception):
@@ -41,6 +44,16 @@ class Interrupted(Exception):
         super().__init__(
             f"interrupted: {stored} of {planned} runs are stored in {results}; "
             "run the same command again to resume"
+        )
+
+
+class RayFailed(Exception):
+    """Ray itself failed mid-suite; finished runs are stored, the rest run on resume."""
+
+    def __init__(self, results: Path, stored: int, planned: int, reason: str) -> None:
+        super().__init__(
+            f"stopped: {reason}; {stored} of {planned} runs are stored in {results}; "
+            "run the same command again to run the rest"
         )
 
 
@@ -142,11 +155,17 @@ def _run_locked(suite: Suite, path: Path, kind, address, workers, retry_failed, 
         if engine is not None:
             engine.close()
         raise Interrupted(path, len(stored) + ran, len(runs)) from None
+    except InfrastructureError as exc:
+        store.flush()
+        bar.finish()
+        engine.close()
+        raise RayFailed(path, len(stored) + ran, len(runs), str(exc)) from None
     finally:
         bar.finish()
     if engine is not None:
         engine.close()
     summary = SuiteSummary(path, len(runs), len(stored), ran, failed, trials)
+    summary.unrun = [reason for _, reason in getattr(engine, "unrun", [])]
     summary.failed_total = failed + sum(v["run_status"] == "failed" for v in stored.values())
     if report:
         summary.report = build_report_if_available(path)

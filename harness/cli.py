@@ -21,6 +21,8 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 #: ``harness run`` finished, but some runs of the suite failed (their errors are stored).
 EXIT_RUNS_FAILED = 3
+#: ``harness run`` stopped or ended with runs Ray could not run (they run on resume).
+EXIT_RAY_FAILED = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -155,7 +157,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.benchmark import Interrupted, run_suite
+    from harness.benchmark import Interrupted, RayFailed, run_suite
 
     try:
         summary = run_suite(
@@ -172,12 +174,19 @@ def _run(args: argparse.Namespace) -> int:
     except Interrupted as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_INTERRUPTED
+    except RayFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_RAY_FAILED
     print(f"{summary.ran} runs done ({summary.trials:,} trials), {summary.skipped} already stored; "
           f"results in {summary.results}")
     if summary.report is not None:
         print(f"report: {summary.report}")
     elif not args.no_report:
         print("report: no analysis yet (the report package is not installed)")
+    if summary.unrun:
+        print(f"{len(summary.unrun)} runs were not run because Ray failed ({summary.unrun[0]}); "
+              "run the same command again to run them")
+        return EXIT_RAY_FAILED
     if summary.failed_total:
         now = f", {summary.failed_runs} of them in this invocation" if summary.failed_runs != summary.failed_total else ""
         print(f"{summary.failed_total} runs failed{now}; `harness show {summary.results} --failures` lists them, "

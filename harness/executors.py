@@ -7,12 +7,14 @@ one finished run (record + Arrow table) to the driver, the only writer of the st
 
 from __future__ import annotations
 
-import logging
 import os
+import time
 import warnings
 from typing import Iterable, Iterator, Mapping, Any
 
 from harness.protocols import Budget
+from harness.ray_start import (InfrastructureError, dead_ray_processes, plain_text, reap_session, run_failure_types,
+                               session_dir, start_ray)
 from harness.registry import problems, strategies
 from harness.event_loop import timing_options
 from harness.runner import RunOutcome, drive, traceback_text
@@ -77,6 +79,23 @@ class ExecutorError(RuntimeError):
     """Ray could not be started or joined."""
 
 
+def _first_line(exc: BaseException) -> str:
+    text = plain_text(str(exc)).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _run_failure_message(exc: BaseException) -> str:
+    """One line for a run that failed on Ray: the run's own error, or how its worker died."""
+    import ray.exceptions as rex
+
+    if isinstance(exc, rex.RayTaskError):
+        cause = exc.cause if getattr(exc, "cause", None) is not None else exc
+        return f"run raised {_first_line(cause)}"
+    if isinstance(exc, rex.OutOfMemoryError):
+        return f"worker killed for lack of memory {RUN_RETRIES + 1} times: {_first_line(exc)}"
+    return f"worker failed {RUN_RETRIES + 1} times: {_first_line(exc)}"
+
+
 class SerialExecutor:
     """Runs in the driver process, one after another (debugging, tests, tiny suites)."""
 
@@ -112,51 +131,70 @@ class RayExecutor:
         self._ray = ray
         address = address or os.environ.get("RAY_ADDRESS") or None
         self._started_here = not ray.is_initialized()
+        #: Runs Ray could not run (a lost node kept taking them): left unstored, run on resume.
+        self.unrun: list[tuple[Mapping[str, Any], str]] = []
         if self._started_here:
-            kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
-                          configure_logging=False)
-            if address is None:
-                # "local" starts a fresh Ray even when another one runs on this machine;
-                # joining someone else's cluster must be asked for by address.
-                address = "local"
-                kwargs["num_cpus"] = workers or os.cpu_count() or 1
             try:
-                ray.init(address=address, **kwargs)
+                address = start_ray(address, workers, RUN_RETRIES)
+            except KeyboardInterrupt:
+                raise
             except Exception as exc:  # noqa: BLE001 - one line for the user, not Ray's traceback
                 text = str(exc).strip().splitlines()
-                raise ExecutorError(f"could not {'start' if address == 'local' else 'join'} Ray"
-                                    f"{'' if address == 'local' else ' at ' + address}: "
+                raise ExecutorError(f"could not {'start' if address is None else 'join'} Ray"
+                                    f"{'' if address is None else ' at ' + address}: "
                                     f"{text[0] if text else type(exc).__name__}") from None
         self.address = address
         self.workers = int(ray.cluster_resources().get("CPU", 1))
         self._remote = ray.remote(num_cpus=1, max_retries=RUN_RETRIES, retry_exceptions=False)(execute_run)
 
     def run(self, specs: Iterable[Mapping[str, Any]]) -> Iterator[RunResult]:
-        """Submit every run, then yield results in completion order."""
+        """Submit every run, then yield results in completion order.
+
+        A run whose worker kept dying, or that raised, is yielded as a failed run. A run
+        Ray could not run (its node or raylet died) is not yielded but listed in
+        :attr:`unrun`. A dead GCS or raylet of the local Ray raises
+        :class:`~harness.ray_start.InfrastructureError` within about a second.
+        """
         ray = self._ray
+        run_failures = run_failure_types()
         pending = {self._remote.remote(spec): spec for spec in specs}
+        checked = time.monotonic()
         try:
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=min(len(pending), 64), timeout=0.2)
                 if not done:
-                    done, _ = ray.wait(list(pending), num_returns=1)
+                    done, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
+                if time.monotonic() - checked >= 1.0:
+                    # Without its GCS a local Ray limps on until its processes give up a
+                    # minute later; stop now, keeping what finished.
+                    checked = time.monotonic()
+                    dead = dead_ray_processes()
+                    if dead:
+                        raise InfrastructureError(f"Ray's {' and '.join(dead)} died")
                 for ref in done:
                     spec = pending.pop(ref)
                     try:
                         yield ray.get(ref)
+                    except run_failures as exc:
+                        yield failed_result(spec, _run_failure_message(exc), plain_text(str(exc)))
                     except ray.exceptions.RayError as exc:
-                        # Retries are exhausted: record the run as failed, keep the suite going.
-                        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                        yield failed_result(spec, f"worker failed {RUN_RETRIES + 1} times: {type(exc).__name__}: {reason}",
-                                            str(exc))
+                        self.unrun.append((spec, _first_line(exc)))
+                        dead = dead_ray_processes()
+                        if dead:
+                            raise InfrastructureError(f"Ray's {' and '.join(dead)} died ({_first_line(exc)})") from None
         finally:
             for ref in pending:
-                ray.cancel(ref, force=True)
+                try:
+                    ray.cancel(ref, force=True)
+                except Exception:  # noqa: BLE001 - a dead Ray cannot cancel; shutdown follows
+                    pass
 
     def close(self) -> None:
         """Shut down the Ray this executor started (a joined cluster is left running)."""
         if self._started_here and self._ray.is_initialized():
+            directory = session_dir() if self.address == "local" else None
             self._ray.shutdown()
+            reap_session(directory)
 
 
 def make_executor(kind: str = "ray", address: str | None = None, workers: int | None = None):
