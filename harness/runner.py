@@ -24,6 +24,7 @@ from numbers import Real
 from typing import Any, Sequence
 
 from harness.durations import DurationModel
+from harness.evaluation_check import check_evaluation
 from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial
 from harness.space import SpaceError
 
@@ -133,17 +134,9 @@ class _Alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _as_evaluation(result: Any) -> Evaluation:
-    if isinstance(result, Evaluation):
-        return result
-    if isinstance(result, Real):
-        return Evaluation(float(result))
-    raise TypeError(f"evaluate must return an Evaluation or a number, not {type(result).__name__}")
-
-
-def _judge(result: Any, seconds: float):
+def _judge(result: Any, seconds: float, cost_budget: bool = False):
     try:
-        evaluation = _as_evaluation(result)
+        evaluation = check_evaluation(result, cost_budget=cost_budget)
         value = float(evaluation.value)
     except (TypeError, ValueError) as exc:
         return None, _describe_exception(exc), Status.FAILED, seconds
@@ -152,13 +145,13 @@ def _judge(result: Any, seconds: float):
     return evaluation, None, Status.OK, seconds
 
 
-def _evaluate_single(problem: Problem, alarm: _Alarm, config, fidelity, seed: int):
+def _evaluate_single(problem: Problem, alarm: _Alarm, config, fidelity, seed: int, cost_budget: bool = False):
     start = time.perf_counter()
     try:
         alarm.start()
         result = problem.evaluate(config, fidelity, seed)
         alarm.stop()
-        return _judge(result, time.perf_counter() - start)
+        return _judge(result, time.perf_counter() - start, cost_budget)
     except TrialTimeout:
         return None, f"timeout after {alarm.seconds:g} s", Status.TIMEOUT, time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 - any objective error is a failed trial
@@ -246,12 +239,12 @@ class _Loop:
                 if len(results) != len(batch):
                     raise ValueError("evaluate_batch returned the wrong number of evaluations")
                 each = (time.perf_counter() - start) / len(batch)
-                return [_judge(r, each) for r in results]
+                return [_judge(r, each, self.budget.kind == "cost") for r in results]
             except TrialTimeout:
                 self.alarm.stop()
             except Exception:  # noqa: BLE001 - isolate the failing configs one by one below
                 self.alarm.stop()
-        return [_evaluate_single(self.problem, self.alarm, s.config, f, seed)
+        return [_evaluate_single(self.problem, self.alarm, s.config, f, seed, self.budget.kind == "cost")
                 for s, f, seed in zip(batch, fidelities, seeds)]
 
 

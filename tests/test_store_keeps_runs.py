@@ -285,4 +285,4 @@ def test_a_stale_lock_of_a_dead_process_is_broken_with_a_message(tmp_path, plugi
     notes: list[str] = []
     summary = quiet(suite, results, notify=notes.append)
     assert summary.ran == 4
-    assert len(notes) == 1 and f"broke a stale lock" in notes[0] and f"pid {int(dead.stdout)}" in notes[0]
+    assert len(notes) == 1 and "broke a stale lock" in notes[0] and f"pid {int(dead.stdout)}" in notes[0]
