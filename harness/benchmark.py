@@ -162,8 +162,8 @@ def _run_locked(suite: Suite, path: Path, kind, address, workers, retry_failed, 
         raise RayFailed(path, len(stored) + ran, len(runs), str(exc)) from None
     finally:
         bar.finish()
-    if engine is not None:
-        engine.close()
+        if engine is not None:
+            engine.close()  # also when the store failed (a full disk): no Ray left behind
     summary = SuiteSummary(path, len(runs), len(stored), ran, failed, trials)
     summary.unrun = [reason for _, reason in getattr(engine, "unrun", [])]
     summary.failed_total = failed + sum(v["run_status"] == "failed" for v in stored.values())

@@ -92,11 +92,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """An error message as one line of readable length."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else f"{text[:limit - 40]}... ({len(text) - limit + 40} characters omitted)"
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -148,8 +154,11 @@ def _dispatch(args: argparse.Namespace) -> int:
             written = regenerate(rerun=args.rerun)
             print(f"paper figures and tables regenerated in {written}")
             return 0
-    except (ConfigError, StoreError, RegistryError, FileNotFoundError) as exc:
+    except (ConfigError, StoreError, RegistryError) as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:
+        # A read-only or full results disk, a results path that is a file: one line, no traceback.
+        raise UsageError(f"cannot use {exc.filename or 'a results file'}: {exc.strerror or exc}") from None
     except ExecutorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -182,6 +182,7 @@ class Store:
         self._buffer: list[RunResult] = []
         self._lock = threading.RLock()
         self._buffer_since = time.monotonic()
+        self._flush_error: Exception | None = None
         self.flush_seconds = float(os.environ.get("HARNESS_FLUSH_SECONDS", FLUSH_SECONDS))
 
     # -- set-up ----------------------------------------------------------------------------
@@ -275,6 +276,9 @@ class Store:
     # -- writing ---------------------------------------------------------------------------
     def add(self, result: RunResult) -> None:
         """Buffer a finished run; flush when enough time or runs have accumulated."""
+        if self._flush_error is not None:
+            error, self._flush_error = self._flush_error, None
+            raise error
         with self._lock:
             if not self._buffer:
                 self._buffer_since = time.monotonic()
@@ -309,7 +313,11 @@ class Store:
                 with self._lock:
                     due = self._flush_due()
                 if due:
-                    self.flush()
+                    try:
+                        self.flush()
+                    except Exception as exc:  # noqa: BLE001 - raised again in the writer's thread
+                        self._flush_error = exc
+                        return
 
         thread = threading.Thread(target=loop, name="harness-autoflush", daemon=True)
         thread.start()

@@ -37,8 +37,26 @@ _EXECUTOR_KEYS = {"kind", "workers", "address"}
 _ENTRY_KEYS = {"name", "label", "params"}
 
 
+#: Most repetitions a suite may ask for (``seeds = N``): beyond it a suite is a typo, and
+#: building the run list would exhaust memory before anything ran.
+MAX_REPETITIONS = 10_000
+#: Longest suite name and label: names become folders, labels appear in every table.
+MAX_NAME_LENGTH = 100
+_SHOWN_LENGTH = 300
+
+
+def _shorten(text: str) -> str:
+    """A message cut to a readable length (a 1 MB parameter makes a 1 MB message otherwise)."""
+    if len(text) <= _SHOWN_LENGTH:
+        return text
+    return f"{text[:_SHOWN_LENGTH - 60]}... ({len(text) - _SHOWN_LENGTH + 60} characters omitted)"
+
+
 class ConfigError(ValueError):
-    """A suite file that cannot be run; the message names the field."""
+    """A suite file that cannot be run; the message names the field (and is kept short)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_shorten(str(message)))
 
 
 @dataclass(frozen=True)
@@ -190,8 +208,10 @@ def parse_suite(text: str, default_name: str = "suite") -> Suite:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The suite file is not valid TOML: {exc}.") from None
     name = data.get("name", default_name)
-    if not isinstance(name, str) or not name or any(c in name for c in "/\\") or name.startswith("."):
-        raise ConfigError(f"The 'name' field of the suite must be a non-empty string usable as a folder name. Got {name!r}.")
+    if (not isinstance(name, str) or not name or any(c in name for c in "/\\") or name.startswith(".")
+            or not name.isprintable() or len(name) > MAX_NAME_LENGTH):
+        raise ConfigError(f"The 'name' field of the suite must be a non-empty string usable as a folder name "
+                          f"(printable characters, at most {MAX_NAME_LENGTH}). Got {name!r}.")
     where = f"of suite '{name}'"
     _no_unknown(data, _TOP_KEYS, "field", where)
 
@@ -200,10 +220,12 @@ def parse_suite(text: str, default_name: str = "suite") -> Suite:
         raise ConfigError(f"The 'seed' field {where} must be an integer >= 0. Got {seed!r}.")
     seeds = data.get("seeds", 5)
     if _is_int(seeds):
-        if seeds < 1:
-            raise ConfigError(f"The 'seeds' field {where} must be an integer >= 1 or a list of integers. Got {seeds!r}.")
+        if not 1 <= seeds <= MAX_REPETITIONS:
+            raise ConfigError(f"The 'seeds' field {where} must be an integer >= 1 and <= {MAX_REPETITIONS} or a list "
+                              f"of integers. Got {seeds!r}.")
         repetitions = list(range(seeds))
-    elif isinstance(seeds, list) and seeds and all(_is_int(s) and s >= 0 for s in seeds) and len(set(seeds)) == len(seeds):
+    elif (isinstance(seeds, list) and 0 < len(seeds) <= MAX_REPETITIONS and all(_is_int(s) and s >= 0 for s in seeds)
+          and len(set(seeds)) == len(seeds)):
         repetitions = list(seeds)
     else:
         raise ConfigError(f"The 'seeds' field {where} must be an integer >= 1 or a non-empty list of distinct integers >= 0. Got {seeds!r}.")
@@ -337,8 +359,13 @@ def _entries(raw: Any, key: str, where: str, registry) -> list[Entry]:
             shown = {**params, **({"instance": instance} if instance is not None else {}),
                      **(timing if key == "strategies" else {})}
             label = name if not shown else name + "[" + ",".join(f"{k}={v}" for k, v in sorted(shown.items())) + "]"
-        if not isinstance(label, str) or not label:
-            raise ConfigError(f"The 'label' of the {field_name} must be a non-empty string. Got {label!r}.")
+            if len(label) > MAX_NAME_LENGTH:
+                # Long parameter values would make unreadable (and, at 1 MB, unusable) labels.
+                digest = hashlib.sha1(label.encode()).hexdigest()[:8]
+                label = f"{label[:MAX_NAME_LENGTH - 12]}...{digest}]"
+        if not isinstance(label, str) or not label or not label.isprintable() or len(label) > MAX_NAME_LENGTH:
+            raise ConfigError(f"The 'label' of the {field_name} must be a non-empty string of printable characters, "
+                              f"at most {MAX_NAME_LENGTH} long. Got {label!r}.")
         if any(e.label == label for e in out):
             raise ConfigError(f"The {field_name} repeats the label '{label}'; give one of them a distinct 'label'.")
         out.append(Entry(name, label, params, instance, budget, None if only is None else tuple(only), timing))
