@@ -37,6 +37,7 @@ completion order (cancelled ones last).
 from __future__ import annotations
 
 import heapq
+from collections import deque
 import inspect
 import logging
 import math
@@ -46,7 +47,7 @@ from typing import Any, Sequence
 
 from harness.durations import DurationModel
 from harness.protocols import Budget, Problem, Status, Strategy, Suggestion, Trial
-from harness.runner import (RunOutcome, _describe_exception, _Loop, _StrategyFault, evaluate_one, traceback_text,
+from harness.runner import (BATCH_CAP, RunOutcome, _describe_exception, _Loop, _StrategyFault, evaluate_one, traceback_text,
                             trial_seed)
 
 __all__ = ["drive_events", "accepts_pending", "default_durations", "timing_options"]
@@ -108,21 +109,21 @@ class _SimulatedClock:
         self.durations = durations
         self.heap: list[tuple[float, int]] = []
 
-    def evaluate(self, flights: Sequence[_Flight]) -> None:
-        """Evaluate now (the result stays hidden until the end time); fix cost and end time."""
-        loop = self.loop
-        results = loop.evaluate([f.suggestion for f in flights], [f.index for f in flights])
-        for flight, result in zip(flights, results):
-            flight.result = result
-            flight.cost = loop.cost_of(flight.suggestion, result[0])
-            flight.end = flight.start + self.durations.duration(flight.cost, trial_seed(loop.seed, flight.index))
+    def prepare(self, suggestions: Sequence[Suggestion], indices: Sequence[int]) -> list[tuple[Any, float]]:
+        """Evaluate now (results stay hidden until their end time): ``(result, cost)`` each."""
+        loop, duration = self.loop, self.durations.duration
+        results = loop.evaluate(suggestions, indices)
+        out = []
+        for s, r, i in zip(suggestions, results, indices):
+            cost = loop.cost_of(s, r[0])
+            out.append(((r, duration(cost, trial_seed(loop.seed, i))), cost))
+        return out
 
     def schedule(self, flights: Sequence[_Flight]) -> None:
         for flight in flights:
+            flight.result, duration = flight.result
+            flight.end = flight.start + duration
             heapq.heappush(self.heap, (flight.end, flight.index))
-
-    def next_end(self) -> float:
-        return self.heap[0][0]
 
     def pop_completions(self, now: float, deadline: float) -> tuple[float, list[int]]:
         """Indices ending at the earliest end time (if <= deadline), and that time."""
@@ -165,10 +166,9 @@ class _RealClock:
     def now(self) -> float:
         return time.perf_counter() - self.started
 
-    def evaluate(self, flights: Sequence[_Flight]) -> None:
-        """Costs are only known on arrival; until then, ``fidelity / max`` stands in."""
-        for flight in flights:
-            flight.cost = self.loop.cost_of(flight.suggestion, None)
+    def prepare(self, suggestions: Sequence[Suggestion], indices: Sequence[int]) -> list[tuple[Any, float]]:
+        """Nothing runs before it starts; until it arrives, ``fidelity / max`` is its cost."""
+        return [(None, self.loop.cost_of(s, None)) for s in suggestions]
 
     def schedule(self, flights: Sequence[_Flight]) -> None:
         for flight in flights:
@@ -179,10 +179,13 @@ class _RealClock:
 
     def pop_completions(self, now: float, deadline: float) -> tuple[float, list[int]]:
         refs = list(self.by_ref)
-        timeout = None if math.isinf(deadline) else max(0.0, deadline - self.now())
-        ready, _ = self.ray.wait(refs, num_returns=1, timeout=timeout)
-        if not ready:
-            return deadline, []
+        while True:
+            timeout = None if math.isinf(deadline) else max(0.0, deadline - self.now())
+            ready, _ = self.ray.wait(refs, num_returns=1, timeout=timeout)
+            if ready:
+                break
+            if self.now() >= deadline:  # ray.wait may return a little before its timeout
+                return deadline, []
         # Whatever else finished meanwhile arrives in the same step.
         ready, _ = self.ray.wait(refs, num_returns=len(refs), timeout=0)
         end = self.now()
@@ -243,6 +246,13 @@ def drive_events(
     time_limit = float(budget.amount) if budget.kind == "time" else math.inf
     free = list(range(workers))  # a heap: the lowest free worker slot takes the next trial
     flights: dict[int, _Flight] = {}
+    # Suggestions asked but not started yet: (suggestion, ask share, result, cost). A strategy
+    # whose suggestions never depend on results (``max_batch = None`` and no ``pending``
+    # keyword, e.g. random search; the sequential loop asks it 1,024 at a time too) is asked
+    # for a chunk at once, evaluated as one batch on the simulated clock, and its suggestions
+    # handed to workers as they free up: the same trials, at a fraction of the per-ask cost.
+    ready: deque = deque()
+    prefetch = not opted_in and strategy.max_batch is None
     next_index = 0
     committed = 0.0
     now = 0.0
@@ -256,14 +266,17 @@ def drive_events(
                 n = _room(budget, len(free), next_index, committed, now, time_limit)
                 if cap is not None:
                     n = min(n, max(0, cap - len(flights)))
-                if n > 0:
+                if n > 0 and len(ready) < n:
                     if wall_deadline is not None and time.perf_counter() > wall_deadline:
                         outcome.status, outcome.error = "truncated", f"wall-clock cap of {budget.wallclock_seconds:g} s reached"
                         break
+                    want = n - len(ready)
+                    if prefetch:
+                        want = max(want, _chunk(budget, workers, next_index + len(ready)))
                     pending = tuple(flights[i].suggestion for i in sorted(flights))
                     t0 = time.perf_counter()
                     try:
-                        batch = strategy.ask(n, pending=pending) if opted_in else strategy.ask(n)
+                        batch = strategy.ask(want, pending=pending) if opted_in else strategy.ask(want)
                         batch = [loop.check(s) for s in batch]
                     except _StrategyFault as exc:
                         outcome.status, outcome.error, outcome.traceback = "failed", str(exc), traceback_text(exc)
@@ -273,32 +286,34 @@ def drive_events(
                         outcome.traceback = traceback_text(exc)
                         break
                     ask_seconds = time.perf_counter() - t0
-                    if len(batch) > n:
-                        outcome.status, outcome.error = "failed", f"strategy '{label}' returned {len(batch)} suggestions for ask({n})"
+                    if len(batch) > want:
+                        outcome.status, outcome.error = "failed", f"strategy '{label}' returned {len(batch)} suggestions for ask({want})"
                         break
-                    if not batch and not flights:
-                        break  # exhausted: nothing to run and nothing to wait for
                     if charge_strategy_time and not real:
                         now += ask_seconds
                     if batch:
-                        starting = [_Flight(next_index + j, suggestion, -1, now, math.nan, len(flights) + j,
-                                            ask_seconds / len(batch), 0.0) for j, suggestion in enumerate(batch)]
-                        engine.evaluate(starting)
-                        if budget.kind == "cost":
-                            # Keep the prefix that starts within the budget (the crossing trial
-                            # included), as the sequential loop does.
-                            keep = 0
-                            for flight in starting:
-                                if committed >= budget.amount:
-                                    break
-                                committed += flight.cost
-                                keep += 1
-                            starting = starting[:keep]
-                        for flight in starting:
-                            flight.worker = heapq.heappop(free)
-                            flights[flight.index] = flight
-                        next_index += len(starting)
-                        engine.schedule(starting)
+                        first = next_index + len(ready)
+                        prepared = engine.prepare(batch, range(first, first + len(batch)))
+                        share = ask_seconds / len(batch)
+                        ready.extend((sug, share, result, cost) for sug, (result, cost) in zip(batch, prepared))
+                if not ready and not flights:
+                    break  # exhausted: nothing to run and nothing to wait for
+                if n > 0 and ready:
+                    starting = []
+                    for j in range(min(n, len(ready))):
+                        if budget.kind == "cost" and committed >= budget.amount:
+                            break  # the rest would start past the budget (the crossing trial ran)
+                        suggestion, share, result, cost = ready.popleft()
+                        flight = _Flight(next_index, suggestion, heapq.heappop(free), now, math.nan,
+                                         len(flights) + j, share, cost, result)
+                        next_index += 1
+                        committed += cost
+                        starting.append(flight)
+                    for flight in starting:
+                        flights[flight.index] = flight
+                    engine.schedule(starting)
+                    if budget.kind == "cost" and committed >= budget.amount:
+                        ready.clear()
                 if not flights:
                     break
                 # -- the next completions ---------------------------------------------------
@@ -315,7 +330,8 @@ def drive_events(
                     heapq.heappush(free, flight.worker)
                     result = flight.result
                     gradient = _gradient(loop, flight.suggestion, result)
-                    trial = loop.make_trial(index, flight.suggestion, result, gradient, worker=flight.worker,
+                    trial = loop.make_trial(index, flight.suggestion, result, gradient, None if real else flight.cost,
+                                            worker=flight.worker,
                                             start_time=flight.start, end_time=flight.end if not real else end,
                                             pending_at_ask=flight.pending_at_ask)
                     told.append((trial, flight.ask_share))
@@ -335,7 +351,7 @@ def drive_events(
                 for trial, ask_share in told:
                     object.__setattr__(trial, "strategy_seconds", ask_share + tell_seconds / len(told))
     finally:
-        _cancel(loop, engine, flights, now if not real else engine.now(), time_limit)
+        _cancel(loop, engine, flights, max(now, engine.now()) if real else now, time_limit)
         engine.close()
     outcome.seconds = time.perf_counter() - started
     return outcome
@@ -360,6 +376,15 @@ def _room(budget: Budget, free: int, started: int, committed: float, now: float,
     if budget.kind == "cost":
         return free if committed < budget.amount else 0
     return free if now < time_limit else 0
+
+
+def _chunk(budget: Budget, workers: int, taken: int) -> int:
+    """How many suggestions to ask ahead of a strategy that does not learn from results."""
+    if budget.kind == "evaluations":
+        return max(0, min(int(budget.amount) - taken, BATCH_CAP))
+    # Cost and time budgets end at an unknown count: ask one round of workers ahead, so at
+    # most that many evaluations are made and never started.
+    return workers
 
 
 def _gradient(loop: _Loop, suggestion: Suggestion, result) -> tuple | None:

@@ -274,8 +274,12 @@ class _Loop:
             cost = 1.0 if fidelity is None else fidelity / self.fidelity_high
         return float(cost)
 
-    def make_trial(self, index: int, suggestion: Suggestion, result, gradient, **timing) -> Trial:
-        """The frozen record of one evaluated suggestion; ``timing`` holds the clock fields."""
+    def make_trial(self, index: int, suggestion: Suggestion, result, gradient, cost: float | None = None,
+                   **timing) -> Trial:
+        """The frozen record of one evaluated suggestion; ``timing`` holds the clock fields.
+
+        ``cost`` is the trial's cost when the caller already computed it (:meth:`cost_of`).
+        """
         evaluation, error, status, seconds = result
         fidelity = self.full_fidelity(suggestion)
         ok = status is Status.OK
@@ -286,7 +290,7 @@ class _Loop:
             fidelity=None if fidelity is None else float(fidelity),
             value=float(evaluation.value) if ok else math.nan,
             test_value=test_value,
-            cost=self.cost_of(suggestion, evaluation),
+            cost=self.cost_of(suggestion, evaluation) if cost is None else cost,
             eval_seconds=seconds,
             strategy_seconds=0.0,
             status=status,

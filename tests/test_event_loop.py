@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import time
 
 import pandas as pd
 import pytest
@@ -253,3 +254,27 @@ def test_simulated_suite_is_identical_serially_and_on_ray_twice(tmp_path, plugin
     assert set(frame.clock) == {"simulated"} and set(frame.workers) == {4}
     assert (frame.status == "cancelled").any() and frame.end_time.max() <= 40
     assert frame.worker.between(0, 3).all() and frame.pending_at_ask.between(0, 3).all()
+
+
+def test_real_clock_runs_evaluations_as_concurrent_ray_tasks(plugin_path, ray_local):
+    problem = problems.create("plugin-faulty", mode="slow", hang_seconds=0.4)
+    strategy = strategies.factory("random")(problem.space, 0, Budget(6))
+    outcome = drive(problem, strategy, Budget(6), seed=0, workers=2, clock="real")
+    assert outcome.status == "ok" and outcome.clock == "real"
+    trials = outcome.trials
+    assert sorted(t.index for t in trials) == list(range(6)) and all(t.ok for t in trials)
+    assert all(t.eval_seconds >= 0.4 and t.end_time - t.start_time >= 0.4 for t in trials)
+    for t in trials:  # never more than two at once, and the two workers overlap in time
+        assert sum(u.start_time <= t.start_time < u.end_time for u in trials) <= 2
+    assert [t.end_time for t in trials] == sorted(t.end_time for t in trials)
+    assert sum(t.start_time < trials[0].end_time for t in trials) == 2
+
+
+def test_real_clock_time_budget_cancels_running_tasks(plugin_path, ray_local):
+    problem = problems.create("plugin-faulty", mode="slow", hang_seconds=5.0)
+    strategy = strategies.factory("random")(problem.space, 0, Budget(1.0, "time"))
+    started = time.perf_counter()
+    outcome = drive(problem, strategy, Budget(1.0, "time"), seed=0, workers=2, clock="real")
+    assert time.perf_counter() - started < 4.0  # the 5 s tasks were cancelled, not awaited
+    assert [t.status for t in outcome.trials] == [Status.CANCELLED, Status.CANCELLED]
+    assert all(t.end_time >= 1.0 and t.cost == 1.0 for t in outcome.trials)
