@@ -26,6 +26,7 @@ from harness.report.html import render_html
 from harness.report.markdown import render_markdown
 from harness.report.palette import strategy_styles
 from harness.report.sections import assemble
+from harness.report.timing_section import time_section
 
 __all__ = ["build_report", "write_report", "ReportInputs"]
 
@@ -151,6 +152,9 @@ def write_report(df: pd.DataFrame, out_dir: Path, inputs: ReportInputs | None = 
     with clock("export"):
         exports = bridge.export(result, df, out_dir / "export")
     doc = assemble(inputs, df, result, gallery, tables, exports, out_dir)
+    timed = time_section(df, gallery, out_dir / "tables", out_dir)  # runs with workers/clocks only
+    if timed is not None:
+        doc.sections.append(timed)
     write_documents(doc, out_dir)
     log.info("report written to %s (%s)", out_dir, ", ".join(f"{k} {v:.1f}s" for k, v in inputs.timings.items()))
     return out_dir / "report.html"
