@@ -61,7 +61,21 @@ def execute_run(spec: Mapping[str, Any]) -> RunResult:
             outcome = drive(problem, strategy, budget, seed=spec["problem_seed"], trial_timeout=spec["trial_timeout"],
                             **timing_options(spec, problem))
     record = run_record(spec, problem, outcome)
+    record["node"] = _node_address()
     return RunResult(record, trials_table(record, problem, outcome))
+
+
+def _node_address() -> str | None:
+    """The address of the Ray node running this process (None outside Ray)."""
+    import sys
+
+    ray = sys.modules.get("ray")  # a serial run never imports Ray just to say it is not on one
+    if ray is None or not ray.is_initialized():
+        return None
+    try:
+        return ray.util.get_node_ip_address()
+    except Exception:  # noqa: BLE001 - informative only
+        return None
 
 
 def failed_result(spec: Mapping[str, Any], error: str, details: str | None = None) -> RunResult:
