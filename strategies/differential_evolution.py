@@ -8,12 +8,14 @@ Optimization", Springer 2005 (current-to-best/1, bounce-back boundary handling).
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
-from harness.protocols import Budget, Fidelity
+from harness.protocols import Budget, Fidelity, Suggestion, Trial
 from harness.registry import strategy
 from harness.space import Space
-from strategies._evolution import GenerationalStrategy, latin_hypercube
+from strategies._evolution import GenerationalStrategy, fitness, latin_hypercube
 
 _VARIANTS = ("rand/1/bin", "current-to-best/1/bin")
 _BOUNDS = ("bounce-back", "clip")
@@ -78,6 +80,8 @@ class DifferentialEvolution(GenerationalStrategy):
         self.population: np.ndarray | None = None
         self.values: np.ndarray | None = None
         self._trials: np.ndarray | None = None
+        self._steady: dict[str, tuple[int, np.ndarray]] = {}
+        self._steady_target = 0
 
     def _first_generation(self) -> np.ndarray:
         return latin_hypercube(self.rng, self.population_size, self.dim)
@@ -103,23 +107,28 @@ class DifferentialEvolution(GenerationalStrategy):
                 self.population[i], self.values[i] = genotype, value
 
     def _make_trials(self) -> np.ndarray:
-        pop, n, d = self.population, self.population_size, self.dim
+        pop = self.population
         best = pop[int(np.argmin(self.values))]
         trials = np.empty_like(pop)
-        for i in range(n):
-            others = self.rng.choice(np.delete(np.arange(n), i), size=3, replace=False)
-            r1, r2, r3 = pop[others]
-            if self.variant == "rand/1/bin":
-                base = r1
-                mutant = r1 + self.F * (r2 - r3)
-            else:
-                base = pop[i]
-                mutant = pop[i] + self.F * (best - pop[i]) + self.F * (r1 - r2)
-            cross = self.rng.random(d) < self.CR
-            cross[self.rng.integers(d)] = True
-            trial = np.where(cross, mutant, pop[i])
-            trials[i] = self._repair(trial, base)
+        for i in range(self.population_size):
+            trials[i] = self._trial_vector(i, best)
         return trials
+
+    def _trial_vector(self, i: int, best: np.ndarray) -> np.ndarray:
+        """Mutation, binomial crossover and repair of target ``i`` of the current population."""
+        pop, n, d = self.population, self.population_size, self.dim
+        others = self.rng.choice(np.delete(np.arange(n), i), size=3, replace=False)
+        r1, r2, r3 = pop[others]
+        if self.variant == "rand/1/bin":
+            base = r1
+            mutant = r1 + self.F * (r2 - r3)
+        else:
+            base = pop[i]
+            mutant = pop[i] + self.F * (best - pop[i]) + self.F * (r1 - r2)
+        cross = self.rng.random(d) < self.CR
+        cross[self.rng.integers(d)] = True
+        trial = np.where(cross, mutant, pop[i])
+        return self._repair(trial, base)
 
     def _repair(self, trial: np.ndarray, base: np.ndarray) -> np.ndarray:
         if self.bounds == "clip":
@@ -132,3 +141,40 @@ class DifferentialEvolution(GenerationalStrategy):
 
     def _extra_genotype(self) -> np.ndarray:
         return self.rng.random(self.dim)
+
+    # -- steady state with parallel workers ----------------------------------------------------
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Hand out the current generation; with parallel workers, keep idle ones busy.
+
+        Once the initial population is known, a worker that would wait for the rest of a
+        generation (its trials still ``pending``) gets a steady-state trial vector instead: one
+        mutation + crossover of target ``i`` (round robin) from the current population, which
+        replaces the target as soon as it is told and no worse (asynchronous DE, Zhabitskaya &
+        Zhabitsky 2013). The sequential runner never passes ``pending``, so generations there
+        are unchanged.
+        """
+        out = super().ask(n, pending)
+        if out or not pending or self.population is None:
+            return out
+        for _ in range(n):
+            i = self._steady_target % self.population_size
+            self._steady_target += 1
+            genotype = self._trial_vector(i, self.population[int(np.argmin(self.values))])
+            tag = f"s{self._steady_target}:{i}"
+            self._steady[tag] = (i, genotype)
+            out.append(Suggestion(self.space.decode(genotype[None, :])[0], tag=tag))
+        return out
+
+    def tell(self, trials: Sequence[Trial]) -> None:
+        """Steady-state trial vectors replace their target at once; the rest as generations."""
+        generational = []
+        for trial in trials:
+            entry = self._steady.pop(trial.tag, None) if isinstance(trial.tag, str) else None
+            if entry is None:
+                generational.append(trial)
+                continue
+            i, genotype = entry
+            value = fitness(trial)
+            if value <= self.values[i]:
+                self.population[i], self.values[i] = genotype, value
+        super().tell(generational)

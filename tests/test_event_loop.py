@@ -278,3 +278,14 @@ def test_real_clock_time_budget_cancels_running_tasks(plugin_path, ray_local):
     assert time.perf_counter() - started < 4.0  # the 5 s tasks were cancelled, not awaited
     assert [t.status for t in outcome.trials] == [Status.CANCELLED, Status.CANCELLED]
     assert all(t.end_time >= 1.0 and t.cost == 1.0 for t in outcome.trials)
+
+
+def test_differential_evolution_fills_idle_workers_with_steady_state_trials():
+    problem = problems.create("branin")
+    budget = Budget(60)
+    strategy = strategies.factory("differential-evolution")(problem.space, 0, budget)
+    outcome = drive(problem, strategy, budget, seed=0, workers=4, durations=DurationModel(1.0, 1.0))
+    steady = [t for t in outcome.trials if t.tag.startswith("s")]
+    assert steady and all(t.pending_at_ask > 0 for t in steady)
+    span = max(t.end_time for t in outcome.trials)
+    assert sum(t.end_time - t.start_time for t in outcome.trials) / (4 * span) > 0.85
