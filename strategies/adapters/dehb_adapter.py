@@ -153,8 +153,13 @@ class DEHBStrategy(Strategy):
         value = min(max(float(dehb_fidelity), self.fidelity.low), self.fidelity.high)
         return float(round(value)) if self.fidelity.integer else value
 
-    def ask(self, n: int) -> list[Suggestion]:
-        """Propose ``n`` configs (DEHB jobs, or DE initial members then trials)."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Propose ``n`` configs (DEHB jobs, or DE initial members then trials).
+
+        Asynchronous: DEHB hands out the next job of its brackets (opening a new bracket
+        when the open ones wait on results), DE the next target's trial; the ``pending``
+        suggestions are already in their bookkeeping.
+        """
         out = []
         for _ in range(n):
             key = self._asked

@@ -124,8 +124,12 @@ class NevergradOptimizer(Strategy):
         super().check_compatible(space, fidelity)
         require("nevergrad", cls.name, NEVERGRAD_INSTALL)
 
-    def ask(self, n: int) -> list[Suggestion]:
-        """Ask the optimiser ``n`` candidates."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Ask the optimiser ``n`` candidates.
+
+        Asynchronous: Nevergrad's ask/tell allows candidates in flight (``batch_size``, its
+        ``num_workers``, says how many to plan for); the ``pending`` ones are asked here.
+        """
         out = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", self._ng.errors.NevergradRuntimeWarning)

@@ -125,8 +125,12 @@ class _SMACStrategy(Strategy):
             **extra,
         )
 
-    def ask(self, n: int) -> list[Suggestion]:
-        """Ask the facade ``n`` times (later asks see the earlier ones as running)."""
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """Ask the facade ``n`` times.
+
+        Asynchronous: SMAC marks every asked trial as running in its run history and proposes
+        around them, so the ``pending`` suggestions (all asked here) need no extra handling.
+        """
         out = []
         for _ in range(n):
             info = self._facade.ask()
