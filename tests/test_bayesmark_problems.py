@@ -127,3 +127,14 @@ def test_normalize_is_ignored_without_an_intercept():
     with_intercept = {**base, "fit_intercept": True}
     assert task.evaluate({**with_intercept, "normalize": True}, None, 0).value != task.evaluate(
         {**with_intercept, "normalize": False}, None, 0).value
+
+
+def test_the_suite_runs_every_problem_under_the_challenge_protocol():
+    import tomllib
+    from pathlib import Path
+
+    suite = tomllib.loads((Path(__file__).resolve().parents[1] / "suites" / "bayesmark.toml").read_text())
+    assert suite["problems"] == problem_names()
+    assert suite["budget"] == 16 * 8 and suite["workers"] == 8
+    names = [s if isinstance(s, str) else s["name"] for s in suite["strategies"]]
+    assert names == ["random", "tpe", "optuna-tpe", "bayesian", "smac", "dehb", "nevergrad"]
