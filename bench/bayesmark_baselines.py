@@ -82,6 +82,8 @@ def main(argv=None) -> int:
     parser.add_argument("--evaluations", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pool", nargs="*", default=[], type=Path, help="result directories whose trials count")
+    parser.add_argument("--pool-only", action="store_true",
+                        help="keep each pinned clip (no new random evaluations); only lower best from --pool")
     args = parser.parse_args(argv)
     names = problem_names() if args.all else args.problems
     unknown = sorted(set(names) - set(problem_names()))
@@ -94,10 +96,18 @@ def main(argv=None) -> int:
     import sklearn
 
     for name in names:
-        losses = np.asarray(random_losses(name, args.evaluations, args.seed))
-        clip = float(np.median(losses))
-        observed = min(float(losses.min()), pooled_best(name, args.pool))
-        previous = document["problems"].get(name, {}).get("best_observed", math.inf)
+        old = document["problems"].get(name, {})
+        if args.pool_only:
+            if not old:
+                print(f"{name}: not pinned yet; run without --pool-only first", file=sys.stderr)
+                continue
+            clip, observed = old["clip"], pooled_best(name, args.pool)
+            args.evaluations, losses = old["random_evaluations"], np.asarray([old["best_observed"]])
+        else:
+            losses = np.asarray(random_losses(name, args.evaluations, args.seed))
+            clip = float(np.median(losses))
+            observed = min(float(losses.min()), pooled_best(name, args.pool))
+        previous = old.get("best_observed", math.inf)
         best_observed = min(observed, previous)
         if not math.isfinite(clip) or not math.isfinite(best_observed):
             print(f"{name}: more than half the random evaluations failed; not pinned", file=sys.stderr)
@@ -109,7 +119,7 @@ def main(argv=None) -> int:
             "best": padded_best(best_observed),
             "best_observed": best_observed,
             "random_evaluations": int(args.evaluations),
-            "random_failed": int(np.sum(~np.isfinite(losses))),
+            "random_failed": old.get("random_failed", 0) if args.pool_only else int(np.sum(~np.isfinite(losses))),
             "provenance": (f"{args.evaluations} random evaluations (seed {args.seed})"
                            + (f" + pooled {', '.join(map(str, args.pool))}" if args.pool else "")
                            + (", kept the earlier best" if previous < observed else "")),
