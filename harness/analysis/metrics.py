@@ -539,8 +539,12 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "a
         piece["spent"] = spent
         piece["value"] = at("incumbent")
         piece["value_true"] = at("incumbent_true")
-        piece["regret"] = at("regret", np.inf)
-        piece["log10_regret"] = at("log10_regret", np.inf)
+        # A run with no successful full-fidelity evaluation by this budget has nothing to
+        # return yet: its regret counts as infinite (worst), like a failure, not as missing.
+        piece["regret"] = np.nan_to_num(at("regret", np.inf), nan=np.inf, posinf=np.inf,
+                                          neginf=-np.inf)
+        piece["log10_regret"] = np.nan_to_num(at("log10_regret", np.inf), nan=np.inf, posinf=np.inf,
+                                                neginf=-np.inf)
         piece["test_value"] = at("incumbent_test")
         piece["test_regret"] = at("test_regret", np.inf)
         piece["auc_regret"] = np.where(failed, np.inf, auc)
