@@ -289,3 +289,16 @@ def test_differential_evolution_fills_idle_workers_with_steady_state_trials():
     assert steady and all(t.pending_at_ask > 0 for t in steady)
     span = max(t.end_time for t in outcome.trials)
     assert sum(t.end_time - t.start_time for t in outcome.trials) / (4 * span) > 0.85
+
+
+def test_real_tasks_last_their_fitted_seconds_on_a_simulated_clock():
+    import json
+
+    from harness.event_loop import default_durations
+    from problems.sklearn.base import DURATIONS_FILE
+
+    fitted = json.loads(DURATIONS_FILE.read_text())["svm-wine"]["seconds"]
+    problem = problems.create("svm-wine")
+    assert problem.seconds_per_evaluation == fitted > 0
+    assert default_durations(problem) == DurationModel(fitted, 0.0)
+    assert default_durations(problems.create("branin")) == DurationModel(1.0, 0.0)

@@ -69,6 +69,20 @@ def _reference_table() -> dict:
     return json.loads(REFERENCES_FILE.read_text())
 
 
+#: Median seconds of one full-fidelity evaluation per task, the simulated clock's duration
+#: model (``Problem.seconds_per_evaluation``); refitted by ``python bench/fit_durations.py``.
+DURATIONS_FILE = Path(__file__).with_name("durations.json")
+
+
+@lru_cache(maxsize=1)
+def fitted_seconds() -> dict:
+    """Task name -> fitted seconds per full-fidelity evaluation (empty before the first fit)."""
+    if not DURATIONS_FILE.exists():
+        return {}
+    table = json.loads(DURATIONS_FILE.read_text())
+    return {k: float(v["seconds"]) for k, v in table.items() if not k.startswith("_") and float(v["seconds"]) > 0}
+
+
 def pinned_reference(name: str, in_code: float | None = None) -> tuple[float | None, str | None]:
     """The pinned reference of task ``name`` and a one-line provenance, or ``(None, None)``.
 
@@ -172,6 +186,7 @@ class CVTask(Problem):
             "given in the suite" if reference is not None else source)
         self.space: Space = self.make_space()
         self.fidelity: Fidelity | None = self.make_fidelity()
+        self.seconds_per_evaluation = fitted_seconds().get(name)  # simulated clocks only
         self.optimum = None
         tags = ["real", kind, *self.extra_tags]
         if self.space.is_conditional:
