@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 OVERHEAD_RUNS = [("random", "hartmann6"), ("tpe", "hartmann6"), ("optuna-tpe", "hartmann6"),
                  ("bayesian", "hartmann6"), ("smac", "hartmann6"), ("smac-hyperband", "hartmann6-mf"),
                  ("dehb", "hartmann6"), ("dehb", "hartmann6-mf"), ("nevergrad", "hartmann6"),
-                 ("nevergrad-de", "hartmann6"), ("nevergrad-oneplusone", "hartmann6")]
+                 ("nevergrad-de", "hartmann6"), ("nevergrad-oneplusone", "hartmann6"), ("pycma", "hartmann6")]
 #: The strategies of ``suites/bayesmark.toml``, as TOML.
 SCORE_STRATEGIES = '"random", "tpe", "optuna-tpe", "bayesian", "smac", "dehb", { name = "nevergrad", batch_size = 8 }'
 DEFAULT_PROBLEMS = ["bayesmark-DT-breast-acc", "bayesmark-kNN-diabetes-mae", "bayesmark-lasso-diabetes-mse"]
