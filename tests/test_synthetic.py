@@ -1,9 +1,10 @@
 """Contract tests of every registered synthetic problem, read from the registry.
 
-A new synthetic family registered in ``problems.synthetic`` is checked here for free: its
-optimum at its minimisers, that nothing sampled beats it, that shifted instances keep the
-value and move the minimiser, that gradients match finite differences, and that batch and
-single evaluation agree.
+A new synthetic family registered in ``problems.synthetic`` is checked here for free: the
+public problem contract of :mod:`harness.testing` (reproducible values, batch and single
+evaluation in agreement, gradients matching finite differences), and what only synthetic
+functions know: their optimum at their minimisers, that nothing sampled beats it, that
+shifted instances keep the value and move the minimiser.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scipy.optimize import minimize
 
 from harness.registry import problems
 from harness.space import SpaceError
+from harness.testing import problem_tests
 from problems.synthetic.base import SyntheticFunction
 
 
@@ -38,7 +40,7 @@ INSTANCES = [None, 7]
 def _exact(problem: SyntheticFunction, configs, fidelities=None) -> np.ndarray:
     """Noise-free values through the public path (``info`` of noisy variants)."""
     evaluations = problem.evaluate_batch(configs, fidelities, list(range(len(configs))))
-    return np.array([e.info["noise_free_value"] if e.info else e.value for e in evaluations])
+    return np.array([(e.info or {}).get("noise_free_value", e.value) for e in evaluations])
 
 
 def _tolerance(optimum: float) -> float:
@@ -140,51 +142,18 @@ def test_shifted_instances_keep_the_value_and_move_the_minimiser(name):
         assert _exact(shifted, classic_x).min() > shifted.optimum + _tolerance(shifted.optimum)
 
 
-@pytest.mark.parametrize("instance", INSTANCES)
-@pytest.mark.parametrize("name", [n for n in NAMES if problems.create(n).has_gradient])
-def test_gradient_matches_finite_differences(name, instance):
-    problem = problems.create(name, instance=instance)
-    rng = np.random.default_rng(2)
-    configs = problem.space.decode(rng.uniform(0.05, 0.95, (6, len(problem.names))))
-    G = problem.gradient(configs)
-    assert G.shape == (6, len(problem.names))
-    X = problem.to_array(configs)
-    span = problem.bounds[:, 1] - problem.bounds[:, 0]
-    h = 1e-6
-    cont = problem.discretisation.continuous_columns
-    fd = np.zeros_like(G)
-    for j in cont:
-        step = np.zeros(len(span))
-        step[j] = h * span[j]
-        fd[:, j] = (problem.value_at(X + step) - problem.value_at(X - step)) / (2 * h)
-    scale = max(1.0, np.abs(problem.value_at(X)).max())
-    np.testing.assert_allclose(G, fd, rtol=1e-4, atol=1e-6 * scale)
-    assert np.all(G[:, list(problem.discretisation.axes)] == 0)
+#: The public problem contract (harness.testing) on every family and instance: a sound
+#: description, reproducible values, batch and single evaluation in agreement, nothing below
+#: the optimum, and gradients that match finite differences.
+test_problem_contract = problem_tests(*NAMES, instances=INSTANCES, evaluations=25)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_batch_and_single_evaluation_agree(name):
-    problem = problems.create(name, instance=5)
-    rng = np.random.default_rng(3)
-    configs = problem.space.sample(rng, 25)
-    fidelities = [None] * 25
-    if problem.fidelity is not None:
-        fidelities = [None] + rng.uniform(problem.fidelity.low, problem.fidelity.high, 24).tolist()
-    seeds = rng.integers(0, 2**63, 25).tolist()
-    batch = problem.evaluate_batch(configs, fidelities, seeds)
-    single = [problem.evaluate(c, f, s) for c, f, s in zip(configs, fidelities, seeds)]
-    np.testing.assert_allclose([e.value for e in batch], [e.value for e in single], rtol=1e-12, atol=1e-12)
-    assert [e.cost for e in batch] == pytest.approx([e.cost for e in single])
-    assert all(isinstance(e.value, float) for e in batch)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_every_factory_accepts_instance_and_describes_itself(name):
+def test_every_factory_is_a_batch_synthetic_function_named_as_registered(name):
     problem = problems.create(name, instance=None)
     assert problem.name == name
     assert "synthetic" in problem.tags
-    described = problem.describe()
-    assert described["optimum"] == problem.optimum and described["name"] == name
+    assert problem.describe()["optimum"] == problem.optimum
     assert problem.batch
 
 
