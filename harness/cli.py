@@ -307,9 +307,14 @@ def _show(name: str) -> str:
         raise RegistryError(f"Unknown problem or strategy '{name}'{hint} (`harness list problems|strategies` shows them all)")
     parts = []
     if in_problems:
+        from harness.factory_parameters import problem_parameters
+
         problem = problems.create(name)
         entry, _ = problems.resolve(name)
         doc = inspect.getdoc(type(problem)) or ""
+        accepted = problem_parameters(entry.load(), problem)
+        factory_params = ("    (not readable: its factory passes **kwargs on)\n" if accepted is None else
+                          "".join(f"    {k} = {v!r}\n" for k, v in accepted.items()) or "    (none)\n")
         parts.append(
             f"problem {name} ({entry.source})\n"
             f"  space:    {problem.space.describe()}\n"
@@ -318,7 +323,9 @@ def _show(name: str) -> str:
                       for p in problem.space.params)
             + f"  fidelity: {json.dumps(None if problem.fidelity is None else problem.fidelity.to_json())}\n"
             f"  optimum:  {problem.optimum}\n"
-            f"  tags:     {', '.join(problem.tags) or '-'}\n\n{doc}"
+            f"  tags:     {', '.join(problem.tags) or '-'}\n"
+            f"  parameters (constructor defaults; a variant may preset others):\n"
+            f"{factory_params}\n{doc}"
         )
     if in_strategies:
         entry, _ = strategies.resolve(name)

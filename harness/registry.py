@@ -4,7 +4,8 @@ Names are unique: registering a taken name is refused. A *family* is registered 
 template such as ``"rosenbrock-{dim}d"``; the registry resolves ``"rosenbrock-10d"`` to the
 family's factory called with ``dim=10``. Third-party packages add entries through the entry
 point groups ``harness.problems`` and ``harness.strategies``: the entry point's name is the
-registered name and it must load to a factory (usually a class).
+registered name (and the ``name`` of a class that sets none) and it must load to a factory
+(usually a class).
 """
 
 from __future__ import annotations
@@ -38,9 +39,16 @@ class Entry:
     entry_point: Any = None
 
     def load(self) -> Callable[..., Any]:
-        """The factory, importing a plugin on first use."""
+        """The factory, importing a plugin on first use.
+
+        A plugin class that sets no ``name`` of its own (or inherits one) is named after its
+        entry point, as ``@strategy`` names a built-in: messages and stored runs use it.
+        """
         if self.factory is None:
-            self.factory = self.entry_point.load()
+            factory = self.entry_point.load()
+            if isinstance(factory, type) and not factory.__dict__.get("name") and hasattr(factory, "name"):
+                factory.name = self.name
+            self.factory = factory
         return self.factory
 
 
@@ -147,7 +155,10 @@ class Registry:
     def create(self, name: str, **params: Any) -> Any:
         """Resolve ``name`` and call its factory with the name's and the given parameters."""
         entry, from_name = self.resolve(name)
-        return entry.load()(**from_name, **params)
+        made = entry.load()(**from_name, **params)
+        if getattr(made, "name", None) == "":  # a plugin's factory function built it unnamed
+            made.name = name
+        return made
 
     def __contains__(self, name: str) -> bool:
         try:

@@ -34,7 +34,6 @@ _TIMING_KEYS = ("workers", "clock")
 #: Keys of a problem entry's simulated duration model.
 _DURATION_KEYS = ("seconds", "duration_cv")
 _EXECUTOR_KEYS = {"kind", "workers", "address"}
-_ENTRY_KEYS = {"name", "label", "params"}
 
 
 #: Most repetitions a suite may ask for (``seeds = N``): beyond it a suite is a typo, and
@@ -379,7 +378,10 @@ def _check_compatibility(suite: Suite, where: str) -> None:
             instance = resolve_instance(entry, suite.repetitions[0])
             problem = problems.create(entry.name, instance=instance, **entry.params)
         except (TypeError, ValueError, SpaceError, RegistryError) as exc:
-            raise ConfigError(f"The 'problems[{i}]' entry {where} ({entry.name}): {_first_line(exc)}") from None
+            text = _first_line(exc)
+            if isinstance(exc, TypeError) and entry.params:
+                text = _misspelt_problem_parameter(entry, instance) or text
+            raise ConfigError(f"The 'problems[{i}]' entry {where} ({entry.name}): {text}") from None
         for j, strat in enumerate(suite.strategies):
             if strat.only is not None and entry.label not in strat.only:
                 continue
@@ -398,6 +400,17 @@ def _check_compatibility(suite: Suite, where: str) -> None:
                 raise ConfigError(
                     f"The 'strategies[{j}]' entry {where} ({strat.name}) cannot run on problem '{entry.label}': {_first_line(exc)}"
                 ) from None
+
+
+def _misspelt_problem_parameter(entry: Entry, instance: Any) -> str | None:
+    """"unknown parameter 'x'; did you mean 'y'?", read from a build without the parameters."""
+    from harness.factory_parameters import problem_parameters, unknown_parameter_hint
+
+    try:
+        built = problems.create(entry.name, instance=instance)
+    except Exception:  # noqa: BLE001 - no hint then; the original error stands
+        return None
+    return unknown_parameter_hint(entry.params, problem_parameters(problems.factory(entry.name), built))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import run_cli
 
+from harness.protocols import Budget, Problem, StrategyError
 from harness.registry import Registry, RegistryError, problems, strategies
 from harness.testing import check_strategy_class
 
@@ -52,3 +53,31 @@ def test_show_prints_a_problem_in_detail(tmp_path):
     shown = run_cli("show", "branin", cwd=tmp_path)
     assert shown.returncode == 0
     assert "optimum:  0.397887" in shown.stdout and "x0: float[-5, 10]" in shown.stdout
+    # Its factory parameters, read through the catalog's **params into the class.
+    assert "noise_sd = 0.0" in shown.stdout and "rotate = True" in shown.stdout
+
+
+def test_show_lists_conditional_log_parameters_and_factory_parameters_of_a_task(tmp_path, plugin_path):
+    shown = run_cli("show", "cash-wine", cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "logreg_C: float[0.0001, 10000, log] if family in ['logreg']" in shown.stdout
+    assert "n_folds = 3" in shown.stdout and "metric = None" in shown.stdout
+    faulty = run_cli("show", "plugin-faulty", cwd=tmp_path)
+    assert "mode = 'raise'" in faulty.stdout and "hang_seconds = 30.0" in faulty.stdout
+
+
+def test_plugins_without_a_name_are_named_after_their_entry_points(plugin_path):
+    # Both classes inherit a parent's name; each must answer to its own entry point's.
+    search = strategies.factory("plugin-coordinate-nameless")
+    assert search.name == "plugin-coordinate-nameless"
+    assert strategies.factory("plugin-coordinate").name == "plugin-coordinate"
+    with pytest.raises(StrategyError, match="Strategy 'plugin-coordinate-nameless' needs an explicit integer seed"):
+        search(problems.create("branin").space, None, Budget(3))
+    assert problems.create("plugin-paraboloid-nameless").name == "plugin-paraboloid-nameless"
+    assert problems.create("plugin-paraboloid").name == "plugin-paraboloid"
+
+
+def test_an_unnamed_problem_built_by_a_factory_function_takes_the_registered_name():
+    registry = Registry("problem", "harness.test-none", "problems")
+    registry.register("bowl-{dim}d", lambda dim, instance=None: type("Bowl", (Problem,), {})())
+    assert registry.create("bowl-3d").name == "bowl-3d"

@@ -1,5 +1,7 @@
 """A plugin as a third party would write it: problems and a strategy exposed by entry points.
 
+``NamelessParaboloid`` and ``NamelessCoordinateSearch`` set no ``name`` of their own (they would
+inherit their parent's): the registry names them after their entry points.
 ``Faulty`` misbehaves on purpose (raises, returns NaN, hangs, kills its process) so the tests
 can check that the harness records such trials as failed and keeps going.
 """
@@ -27,6 +29,10 @@ class Paraboloid(Problem):
 
     def evaluate(self, config, fidelity, seed):
         return Evaluation((config["x"] - 0.3) ** 2 + (config["y"] + 0.2) ** 2)
+
+
+class NamelessParaboloid(Paraboloid):
+    """The paraboloid again, under its own entry point, without a ``name`` of its own."""
 
 
 class Faulty(Problem):
@@ -91,3 +97,7 @@ class CoordinateSearch(Strategy):
         for trial in trials:
             if trial.ok and (self.best is None or trial.value < self.best[0]):
                 self.best = (trial.value, np.nan_to_num(self.space.encode([trial.config])[0], nan=0.5))
+
+
+class NamelessCoordinateSearch(CoordinateSearch):
+    """The coordinate search again, under its own entry point, without a ``name`` of its own."""

@@ -7,5 +7,5 @@ too, so the example is known to work.
 
 from harness.testing import problem_tests, strategy_tests
 
-test_coordinate_search = strategy_tests("plugin-coordinate")
-test_problems = problem_tests("plugin-paraboloid", "plugin-faulty")
+test_coordinate_search = strategy_tests("plugin-coordinate", "plugin-coordinate-nameless")
+test_problems = problem_tests("plugin-paraboloid", "plugin-faulty", "plugin-paraboloid-nameless")
