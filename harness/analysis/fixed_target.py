@@ -33,17 +33,6 @@ N_TARGETS = 51
 TARGET_EXPONENT_HIGH = 0.0
 TARGET_EXPONENT_LOW = -8.0
 
-#: The target definition, as stated in reports.
-TARGET_DEFINITION = (
-    f"{N_TARGETS} targets per problem: regret precisions s * 10**e with e evenly spaced from "
-    f"{TARGET_EXPONENT_HIGH:g} to {TARGET_EXPONENT_LOW:g}, where s is the median regret of the "
-    "first successful trial over all runs of the problem; a run reaches a target at the first "
-    "spend where its incumbent's regret is at most the precision. Runtime ECDFs count "
-    "(problem, target) pairs per problem dimension, unreached pairs included; aRT = all spend "
-    "(unsuccessful runs with their whole spend) / number of successful runs."
-)
-
-
 def targets(inc: pd.DataFrame, n_targets: int = N_TARGETS,
             high: float = TARGET_EXPONENT_HIGH, low: float = TARGET_EXPONENT_LOW) -> pd.DataFrame:
     """Log-spaced target precisions of every problem (see the module docstring).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["objective_column", "evaluation_grid", "cost_grid", "resample", "convergence_curves", "final_per_run", "wants_log"]
+__all__ = ["objective_column", "evaluation_grid", "cost_grid", "resample", "convergence_curves", "wants_log"]
 
 
 def objective_column(inc: pd.DataFrame) -> str:
@@ -106,14 +106,6 @@ def convergence_curves(inc: pd.DataFrame, x: str = "evals", y: str | None = None
         parts.append(stats[stats["n_runs"] > 0])
     cols = ["problem", "strategy", "x", "median", "q25", "q75", "n_runs"]
     return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
-
-
-def final_per_run(inc: pd.DataFrame, y: str | None = None) -> pd.DataFrame:
-    """The last incumbent of every run: columns ``problem, strategy, run_id, repetition, value``."""
-    y = y or objective_column(inc)
-    last = inc.sort_values(["run_id", "evals"], kind="stable").groupby("run_id", sort=False).tail(1)
-    out = last[["problem", "strategy", "run_id", "repetition", y]].rename(columns={y: "value"})
-    return out.reset_index(drop=True)
 
 
 def wants_log(values: np.ndarray | pd.Series) -> bool:
