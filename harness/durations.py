@@ -16,26 +16,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from harness.seeding import mix64
+
 __all__ = ["DurationModel", "standard_normal_from_seed"]
 
-_MASK64 = (1 << 64) - 1
 #: Distinct odd constants so the two uniforms of a seed are independent of each other and
 #: of the trial-seed hash itself.
 _SALT_1 = 0xD1B54A32D192ED03
 _SALT_2 = 0x8CB92BA72F3D8DD7
 
 
-def _mix(z: int) -> int:
-    z &= _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return z ^ (z >> 31)
-
-
 def standard_normal_from_seed(seed: int) -> float:
     """A standard normal deviate determined by ``seed`` alone (Box-Muller on two hashes)."""
-    u1 = ((_mix(seed * _SALT_1 + 1) >> 11) + 0.5) / (1 << 53)  # in (0, 1): log is finite
-    u2 = (_mix(seed * _SALT_2 + 2) >> 11) / (1 << 53)
+    u1 = ((mix64(seed * _SALT_1 + 1) >> 11) + 0.5) / (1 << 53)  # in (0, 1): log is finite
+    u2 = (mix64(seed * _SALT_2 + 2) >> 11) / (1 << 53)
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 

@@ -26,6 +26,7 @@ from typing import Any, Sequence
 from harness.durations import DurationModel
 from harness.evaluation_check import check_evaluation
 from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial
+from harness.seeding import GOLDEN_GAMMA, mix64
 from harness.space import SpaceError
 
 __all__ = ["RunOutcome", "TrialTimeout", "drive", "trial_seed", "evaluate_one", "BATCH_CAP", "CLOCKS"]
@@ -36,7 +37,6 @@ CLOCKS = ("simulated", "real")
 #: Largest number of suggestions requested in one ``ask`` from strategies without a limit:
 #: large enough to amortise per-call costs, small enough to keep cost budgets tight.
 BATCH_CAP = 1024
-_MASK64 = (1 << 64) - 1
 
 
 class TrialTimeout(BaseException):
@@ -71,10 +71,7 @@ def trial_seed(problem_seed: int, index: int) -> int:
     A hash rather than ``SeedSequence.spawn`` because it costs well under a microsecond, and
     the runner derives one per trial.
     """
-    z = (problem_seed + (index + 1) * 0x9E3779B97F4A7C15) & _MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
-    return (z ^ (z >> 31)) >> 1  # 63 bits: fits a signed int64 column
+    return mix64(problem_seed + (index + 1) * GOLDEN_GAMMA) >> 1  # 63 bits: fits a signed int64 column
 
 
 class FailureText(str):

@@ -13,21 +13,18 @@ from typing import Sequence
 
 import numpy as np
 
+from harness.seeding import GOLDEN_GAMMA, mix64_array
+
 __all__ = ["standard_normal_from_seeds"]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MUL1 = np.uint64(0xBF58476D1CE4E5B9)
-_MUL2 = np.uint64(0x94D049BB133111EB)
 # Keeps the noise stream apart from anything else seeded with the same trial seed.
 _STREAM = np.uint64(0x6E6F6973795F6678)
+_GOLDEN = np.uint64(GOLDEN_GAMMA)
 
 
 def _splitmix64(state: np.ndarray) -> np.ndarray:
-    # uint64 array arithmetic wraps modulo 2**64 without warnings, which is what we want.
-    z = state + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * _MUL1
-    z = (z ^ (z >> np.uint64(27))) * _MUL2
-    return z ^ (z >> np.uint64(31))
+    """One SplitMix64 step: advance the state by the golden increment, then finalise."""
+    return mix64_array(state + _GOLDEN)
 
 
 def standard_normal_from_seeds(seeds: Sequence[int]) -> np.ndarray:
