@@ -26,6 +26,7 @@ __all__ = [
     "Problem",
     "Strategy",
     "StrategyError",
+    "default_cost",
 ]
 
 
@@ -61,6 +62,17 @@ class Fidelity:
     def to_json(self) -> dict:
         """Plain-JSON description."""
         return {"name": self.name, "low": self.low, "high": self.high, "integer": self.integer}
+
+
+def default_cost(fidelity: Fidelity | None, value: float | None) -> float:
+    """A trial's cost in full-fidelity evaluations when its problem reports none.
+
+    ``value / fidelity.high``; 1 at full fidelity (``value`` ``None``) or without a fidelity.
+    The runner charges it, and strategies that plan spending estimate with it.
+    """
+    if fidelity is None or value is None:
+        return 1.0
+    return value / float(fidelity.high)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from harness.durations import DurationModel
 from harness.evaluation_check import check_evaluation
-from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial
+from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial, default_cost
 from harness.seeding import GOLDEN_GAMMA, mix64
 from harness.space import SpaceError
 
@@ -267,8 +267,7 @@ class _Loop:
         """The cost the problem reported, else ``fidelity / max fidelity`` (1 without one)."""
         cost = None if evaluation is None else evaluation.cost
         if cost is None:
-            fidelity = self.full_fidelity(suggestion)
-            cost = 1.0 if fidelity is None else fidelity / self.fidelity_high
+            cost = default_cost(self.problem.fidelity, suggestion.fidelity)
         return float(cost)
 
     def make_trial(self, index: int, suggestion: Suggestion, result, gradient, cost: float | None = None,
@@ -419,10 +418,7 @@ def _within_cost(loop: _Loop, batch, results):
     keep = 0
     for suggestion, (evaluation, _, _, _) in zip(batch, results):
         keep += 1
-        fidelity = suggestion.fidelity if suggestion.fidelity is not None else loop.fidelity_high
-        cost = evaluation.cost if evaluation is not None and evaluation.cost is not None else (
-            1.0 if fidelity is None else fidelity / loop.fidelity_high)
-        spent += cost
+        spent += loop.cost_of(suggestion, evaluation)
         if spent >= loop.budget.amount:
             break
     return results[:keep], batch[:keep]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 
-from harness.protocols import Budget, Fidelity, Strategy, StrategyError, Suggestion, Trial
+from harness.protocols import Budget, Fidelity, Strategy, StrategyError, Suggestion, Trial, default_cost
 from harness.space import Space
 
 __all__ = [
@@ -277,7 +277,7 @@ class MultiFidelityStrategy(Strategy):
         The largest cost told so far at that fidelity (problems may report their own cost
         model), else the runner's default ``fidelity / fidelity.high``.
         """
-        return self._seen_cost.get(fidelity, fidelity / self.fidelity.high)
+        return self._seen_cost.get(fidelity, default_cost(self.fidelity, fidelity))
 
     def suggest(self, config: dict, fidelity: float, tag: str, info: Any) -> Suggestion:
         """Build a suggestion, commit its cost and remember ``info`` under ``tag``."""

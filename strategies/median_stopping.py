@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.protocols import StrategyError, Suggestion, Trial
+from harness.protocols import StrategyError, Suggestion, Trial, default_cost
 from harness.registry import strategy
 from strategies._multifidelity import MultiFidelityStrategy
 
@@ -80,7 +80,7 @@ class MedianStopping(MultiFidelityStrategy):
         # Until a report at milestone k is told, assume it costs a full evaluation at that
         # fidelity (a problem without checkpoints retrains); afterwards the largest told cost
         # (problems with checkpoints report only the extra epochs).
-        return self._told_cost.get(k, self.milestones[k] / self.fidelity.high)
+        return self._told_cost.get(k, default_cost(self.fidelity, self.milestones[k]))
 
     def _issue(self, cid: int, out: list[Suggestion]) -> None:
         curve = self._curves[cid]

@@ -146,3 +146,11 @@ def test_same_seed_same_trials(plugin_path):
     assert [t.config for t in a.trials] != [t.config for t in c.trials]
     values = np.array([t.value for t in a.trials])
     assert np.all(np.isfinite(values))
+
+
+def test_default_cost_is_the_fidelity_over_its_maximum():
+    from harness.protocols import Fidelity, default_cost
+
+    epochs = Fidelity("epochs", 1, 81, integer=True)
+    assert default_cost(epochs, 27) == 27 / 81
+    assert default_cost(epochs, None) == 1.0 and default_cost(None, None) == 1.0

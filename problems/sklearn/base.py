@@ -47,7 +47,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
-from harness.protocols import Evaluation, Fidelity, Problem
+from harness.protocols import Evaluation, Fidelity, Problem, default_cost
 from harness.registry import problem
 from harness.space import Space
 from problems.sklearn.datasets import load
@@ -248,7 +248,7 @@ class CVTask(Problem):
 
     def cost(self, fidelity: float | None, estimators: list) -> float:
         """Cost in full-fidelity evaluations: ``fidelity / fidelity.high`` (1 without fidelity)."""
-        return 1.0 if self.fidelity is None else fidelity / self.fidelity.high
+        return default_cost(self.fidelity, fidelity)
 
     # -- evaluation ------------------------------------------------------------------------
     def resolve_fidelity(self, fidelity: float | None) -> float | None:
