@@ -30,6 +30,7 @@ from typing import Any, Callable, Collection, Iterable, Mapping
 import numpy as np
 
 from harness.durations import DurationModel
+from harness.evaluation_check import EvaluationError, check_evaluation
 from harness.protocols import Budget, Evaluation, Fidelity, Problem, Status, Strategy, StrategyError
 from harness.registry import problems, strategies
 from harness.runner import RunOutcome, drive
@@ -227,18 +228,11 @@ def _build(problem: str | Callable[..., Problem], instance: int | None, params: 
 
 
 def _attempt(evaluate: Callable[[], Any]) -> Any:
-    """The evaluation, or the exception's type name: raising is how a trial may fail."""
+    """What ``evaluate`` returned, or the exception's type name: raising is how a trial may fail."""
     try:
-        return _as_evaluation(evaluate())
+        return evaluate()
     except Exception as exc:  # noqa: BLE001 - any exception is a legitimate failed trial
         return type(exc).__name__
-
-
-def _as_evaluation(result: Any) -> Any:
-    """A bare number is an evaluation too (the runner accepts one); anything else is kept."""
-    if isinstance(result, numbers.Real) and not isinstance(result, bool):
-        return Evaluation(float(result))
-    return result
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -264,18 +258,18 @@ def _check_declaration(problem: Problem, name: str | None) -> None:
     json.dumps(problem.describe())  # raises if the description is not plain JSON
 
 
-def _check_evaluation(evaluation: Any, problem: Problem) -> None:
-    assert isinstance(evaluation, Evaluation), f"evaluate returned {type(evaluation).__name__}, not an Evaluation"
-    assert isinstance(evaluation.value, numbers.Real) and not isinstance(evaluation.value, bool), (
-        f"value must be a real number. Got {evaluation.value!r}")
-    assert evaluation.cost is None or (math.isfinite(evaluation.cost) and evaluation.cost >= 0), (
-        f"cost must be None or a finite number >= 0. Got {evaluation.cost!r}")
-    assert evaluation.test_value is None or isinstance(evaluation.test_value, numbers.Real)
+def _check_evaluation(result: Any, problem: Problem) -> Evaluation:
+    """The returned value as the runner takes it; a return the runner would refuse fails the check."""
+    try:
+        evaluation = check_evaluation(result, cost_budget=problem.fidelity is not None)
+    except EvaluationError as exc:
+        raise AssertionError(str(exc)) from None
     json.dumps(dict(evaluation.info or {}))  # stored as JSON beside the trial
     if problem.optimum is not None and math.isfinite(evaluation.value):
         tolerance = 1e-4 * abs(problem.optimum) + 1e-8
         assert _noise_free(evaluation) >= problem.optimum - tolerance, (
             f"value {_noise_free(evaluation)!r} beats the declared optimum {problem.optimum!r}")
+    return evaluation
 
 
 def check_problem(problem: str | Callable[..., Problem], *, instance: int | None = None,
@@ -310,12 +304,12 @@ def check_problem(problem: str | Callable[..., Problem], *, instance: int | None
         fidelities = [None, fid.low, *rng.uniform(fid.low, fid.high, max(evaluations - 2, 0)).tolist()][:evaluations]
     seeds = rng.integers(0, 2**63 - 1, evaluations).tolist()
     singles = [_attempt(lambda c=c, f=f, s=s: built.evaluate(c, f, s)) for c, f, s in zip(configs, fidelities, seeds)]
-    for result in singles:
-        if not isinstance(result, str):  # a string names the exception of a failed trial
-            _check_evaluation(result, built)
+    # A string names the exception of a failed trial; anything else must be a valid evaluation.
+    singles = [r if isinstance(r, str) else _check_evaluation(r, built) for r in singles]
     assert any(isinstance(r, Evaluation) and math.isfinite(r.value) for r in singles), (
         f"no finite value among {evaluations} sampled configs: {singles[:3]}")
     again = _attempt(lambda: _build(problem, instance, params).evaluate(configs[0], fidelities[0], seeds[0]))
+    again = again if isinstance(again, str) else _check_evaluation(again, built)
     assert _same(again, singles[0]), f"same config and seed on a rebuilt problem gave {again!r}, then {singles[0]!r}"
     if built.batch:
         _check_batch(built, configs, fidelities, seeds, singles)
@@ -328,8 +322,8 @@ def _check_batch(problem: Problem, configs, fidelities, seeds, singles) -> None:
     keep = [i for i, r in enumerate(singles) if isinstance(r, Evaluation)]
     batch = problem.evaluate_batch([configs[i] for i in keep], [fidelities[i] for i in keep], [seeds[i] for i in keep])
     assert len(batch) == len(keep), f"evaluate_batch returned {len(batch)} evaluations for {len(keep)} configs"
-    for i, evaluation in zip(keep, map(_as_evaluation, batch)):
-        _check_evaluation(evaluation, problem)
+    for i, returned in zip(keep, batch):
+        evaluation = _check_evaluation(returned, problem)
         single = singles[i]
         assert math.isclose(evaluation.value, single.value, rel_tol=1e-12, abs_tol=1e-12) or (
             math.isnan(evaluation.value) and math.isnan(single.value)), (
