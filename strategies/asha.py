@@ -6,9 +6,11 @@ Massively Parallel Hyperparameter Tuning", MLSys, Algorithm 2.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from harness.protocols import StrategyError, Suggestion, Trial
 from harness.registry import strategy
@@ -81,16 +83,22 @@ class ASHA(MultiFidelityStrategy):
         # Finished results per rung (config id -> value) and ids already promoted out of it.
         self._results: list[dict[int, float]] = [{} for _ in self.rung_fidelities]
         self._promoted: list[set[int]] = [set() for _ in self.rung_fidelities]
+        # Finite results per rung kept sorted as (value, config id) as they arrive, so a
+        # promotion check costs a walk over the top quota, not a sort of the whole rung (runs
+        # with many workers ask thousands of times).
+        self._ranked: list[list[tuple[float, int]]] = [[] for _ in self.rung_fidelities]
+
+    def _promotable(self) -> Iterator[tuple[int, int]]:
+        for k in range(len(self.rung_fidelities) - 2, -1, -1):
+            quota = int(len(self._results[k]) // self.eta)
+            promoted = self._promoted[k]
+            for _, cid in itertools.islice(self._ranked[k], quota):
+                if cid not in promoted:
+                    yield k, cid
 
     def promotable(self) -> list[tuple[int, int]]:
         """``(rung, config_id)`` pairs that may move up now, highest rung first, best first."""
-        out = []
-        for k in range(len(self.rung_fidelities) - 2, -1, -1):
-            finished = self._results[k]
-            quota = int(len(finished) // self.eta)
-            ranked = sorted((v, cid) for cid, v in finished.items() if math.isfinite(v))[:quota]
-            out.extend((k, cid) for _, cid in ranked if cid not in self._promoted[k])
-        return out
+        return list(self._promotable())
 
     def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
         """Up to ``n`` suggestions: promotions first, then new configs at the bottom rung.
@@ -100,7 +108,7 @@ class ASHA(MultiFidelityStrategy):
         """
         out: list[Suggestion] = []
         n = min(n, self.max_batch)
-        for k, config_id in self.promotable():
+        for k, config_id in self._promotable():
             if len(out) >= n:
                 break
             fidelity = self.rung_fidelities[k + 1]
@@ -120,3 +128,5 @@ class ASHA(MultiFidelityStrategy):
     def on_result(self, info: tuple[int, int], value: float, trial: Trial) -> None:
         rung, config_id = info
         self._results[rung][config_id] = value
+        if math.isfinite(value):
+            bisect.insort(self._ranked[rung], (value, config_id))
