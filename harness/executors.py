@@ -18,6 +18,7 @@ from harness.ray_start import (InfrastructureError, dead_ray_processes, plain_te
 from harness.registry import problems, strategies
 from harness.event_loop import timing_options
 from harness.runner import RunOutcome, drive, traceback_text
+from harness.trial_timeout import enable_watchdog
 from harness.store import RunResult, run_record, trials_table
 
 __all__ = ["ExecutorError", "execute_run", "SerialExecutor", "RayExecutor", "make_executor", "RUN_RETRIES"]
@@ -25,6 +26,8 @@ __all__ = ["ExecutorError", "execute_run", "SerialExecutor", "RayExecutor", "mak
 #: How many times Ray re-runs a run whose worker process died (e.g. ``os._exit`` in an
 #: objective, or the OOM killer) before recording the run as failed.
 RUN_RETRIES = 2
+#: Seconds past its timeout after which a trial that ignores its alarm has its worker killed.
+WATCHDOG_GRACE = 3.0
 
 
 _BLAS_LIMITED = False
@@ -63,6 +66,17 @@ def execute_run(spec: Mapping[str, Any]) -> RunResult:
     record = run_record(spec, problem, outcome)
     record["node"] = _node_address()
     return RunResult(record, trials_table(record, problem, outcome))
+
+
+def _execute_run_in_worker(spec: Mapping[str, Any]) -> RunResult:
+    """:func:`execute_run` in a Ray worker, whose process a runaway trial may be killed with.
+
+    A trial running ``WATCHDOG_GRACE`` (or half its timeout, if longer) past its timeout has
+    defeated the in-process alarm; the worker is killed and Ray's retries take over.
+    """
+    timeout = spec.get("trial_timeout")
+    enable_watchdog(None if timeout is None else max(WATCHDOG_GRACE, 0.5 * timeout))
+    return execute_run(spec)
 
 
 def _node_address() -> str | None:
@@ -159,7 +173,7 @@ class RayExecutor:
                                     f"{text[0] if text else type(exc).__name__}") from None
         self.address = address
         self.workers = int(ray.cluster_resources().get("CPU", 1))
-        self._remote = ray.remote(num_cpus=1, max_retries=RUN_RETRIES, retry_exceptions=False)(execute_run)
+        self._remote = ray.remote(num_cpus=1, max_retries=RUN_RETRIES, retry_exceptions=False)(_execute_run_in_worker)
 
     def run(self, specs: Iterable[Mapping[str, Any]]) -> Iterator[RunResult]:
         """Submit every run, then yield results in completion order.

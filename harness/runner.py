@@ -15,8 +15,6 @@ module's checks, evaluation and trial records.
 from __future__ import annotations
 
 import math
-import signal
-import threading
 import time
 import traceback as _tb
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from harness.evaluation_check import check_evaluation
 from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial, default_cost
 from harness.seeding import GOLDEN_GAMMA, mix64
 from harness.space import SpaceError
+from harness.trial_timeout import TrialAlarm, TrialTimeout
 
 __all__ = ["RunOutcome", "TrialTimeout", "drive", "trial_seed", "evaluate_one", "BATCH_CAP", "CLOCKS"]
 
@@ -37,13 +36,6 @@ CLOCKS = ("simulated", "real")
 #: Largest number of suggestions requested in one ``ask`` from strategies without a limit:
 #: large enough to amortise per-call costs, small enough to keep cost budgets tight.
 BATCH_CAP = 1024
-
-
-class TrialTimeout(BaseException):
-    """Raised inside an objective that ran past its timeout.
-
-    A ``BaseException`` so that an objective's own ``except Exception`` cannot swallow it.
-    """
 
 
 @dataclass
@@ -92,43 +84,8 @@ def _describe_exception(exc: BaseException) -> FailureText:
     return text
 
 
-class _Alarm:
-    """A per-trial timeout via ``SIGALRM`` (only possible in the main thread on POSIX).
-
-    An objective stuck inside C code is interrupted when it next returns to Python; that is
-    the limit of in-process timeouts, documented in the README.
-    """
-
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds
-        self.enabled = (
-            seconds is not None
-            and hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-        )
-        self._previous: Any = None
-
-    def __enter__(self) -> "_Alarm":
-        if self.enabled:
-            self._previous = signal.signal(signal.SIGALRM, self._fire)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self._previous)
-
-    @staticmethod
-    def _fire(signum: int, frame: object) -> None:
-        raise TrialTimeout()
-
-    def start(self, n_trials: int = 1) -> None:
-        if self.enabled:
-            signal.setitimer(signal.ITIMER_REAL, self.seconds * n_trials)
-
-    def stop(self) -> None:
-        if self.enabled:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+#: The in-process timer of the runner (see :mod:`harness.trial_timeout`).
+_Alarm = TrialAlarm
 
 
 def _judge(result: Any, seconds: float, cost_budget: bool = False):
@@ -148,8 +105,12 @@ def _evaluate_single(problem: Problem, alarm: _Alarm, config, fidelity, seed: in
         alarm.start()
         result = problem.evaluate(config, fidelity, seed)
         alarm.stop()
-        return _judge(result, time.perf_counter() - start, cost_budget)
+        seconds = time.perf_counter() - start
+        if alarm.overran(seconds):  # the objective caught or ignored the alarm and returned late
+            return None, f"timeout after {alarm.seconds:g} s (the objective caught or ignored it)", Status.TIMEOUT, seconds
+        return _judge(result, seconds, cost_budget)
     except TrialTimeout:
+        alarm.stop()
         return None, f"timeout after {alarm.seconds:g} s", Status.TIMEOUT, time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 - any objective error is a failed trial
         alarm.stop()
@@ -233,6 +194,8 @@ class _Loop:
                 self.alarm.start(len(batch))
                 results = self.problem.evaluate_batch([s.config for s in batch], fidelities, seeds)
                 self.alarm.stop()
+                if self.alarm.overran(time.perf_counter() - start):
+                    raise TrialTimeout()  # caught or ignored inside: time each config on its own
                 if len(results) != len(batch):
                     raise ValueError("evaluate_batch returned the wrong number of evaluations")
                 each = (time.perf_counter() - start) / len(batch)
