@@ -140,6 +140,8 @@ def main(argv=None) -> int:
             except AssertionError:
                 same = False
             failures += not same
+            if not same:
+                print(f"      resume exit {resumed.returncode}: {(resumed.stderr.strip().splitlines() or [''])[-1][:200]}")
             windows.append(outcome["window"])
             lost_total += outcome["lost"]
             print(f"{i:>5} {kill_after:>9.1f}s {outcome['received']:>8} {outcome['stored']:>6} {outcome['lost']:>4} "
