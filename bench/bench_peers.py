@@ -36,7 +36,10 @@ OVERHEAD_RUNS = [("random", "hartmann6"), ("tpe", "hartmann6"), ("optuna-tpe", "
                  ("nevergrad-de", "hartmann6"), ("nevergrad-oneplusone", "hartmann6"), ("pycma", "hartmann6")]
 #: The strategies of ``suites/bayesmark.toml``, as TOML.
 SCORE_STRATEGIES = '"random", "tpe", "optuna-tpe", "bayesian", "smac", "dehb", { name = "nevergrad", batch_size = 8 }'
-DEFAULT_PROBLEMS = ["bayesmark-DT-breast-acc", "bayesmark-kNN-diabetes-mae", "bayesmark-lasso-diabetes-mse"]
+#: Cheap problems with pinned baselines (seconds per evaluation on one idle core: ~0.1, 0.1, 0.05,
+#: 0.2, 0.6), covering trees, neighbours, linear models, kernels and forests.
+DEFAULT_PROBLEMS = ["bayesmark-DT-breast-acc", "bayesmark-kNN-diabetes-mae", "bayesmark-lasso-diabetes-mse",
+                    "bayesmark-SVM-iris-nll", "bayesmark-RF-wine-acc"]
 
 
 def overhead(name: str, problem_name: str, observations: int, repeats: int) -> float:
@@ -88,7 +91,7 @@ def run_score(problems: list[str], seeds: int, results: Path) -> None:
     suite = results.parent / "bench-peers.toml"
     suite.write_text(suite_text(problems, seeds))
     subprocess.run([sys.executable, "-m", "harness", "run", str(suite), "--results", str(results), "--no-report",
-                    "--quiet"], cwd=ROOT, check=False)
+                    "--quiet", "--retry-failed"], cwd=ROOT, check=False)
     trials = harness.load(results)
     runs = trials.groupby(["problem_name", "strategy", "repetition"]).size()
     print(f"\nBayesmark mean normalised score: {len(problems)} problems x {seeds} seeds, 128 evaluations, "

@@ -171,3 +171,16 @@ def test_missing_package_gives_an_install_hint(monkeypatch, name, module):
         strategies.factory(name).check_compatible(problem.space, problem.fidelity)
     message = str(info.value)
     assert "\n" not in message and 'pip install -e ".[peers]"' in message and f"'{module}'" in message
+
+
+def test_smac_stops_when_a_finite_space_is_exhausted():
+    class Tiny(Problem):
+        name = "tiny-finite"
+        space = Space([Int("a", 1, 3), Int("b", 1, 2)])
+
+        def evaluate(self, config, fidelity, seed):
+            return Evaluation(float(config["a"] * config["b"]))
+
+    trials = _run("smac", Tiny(), Budget(12), seed=0, initial_design_size=2)
+    configs = [tuple(sorted(t.config.items())) for t in trials]
+    assert 1 <= len(trials) <= 6 and len(set(configs)) == len(configs)

@@ -23,6 +23,12 @@ Failed and timed-out trials are told with ``inf``, which Nevergrad's ``tell`` cl
 "very bad" loss 5e20 (its documented handling of non-sense losses); the warning it raises
 for that is silenced.
 
+Known incompatibility: Nevergrad 1.0.12's ``MetaModel`` (which NGOpt picks for small
+continuous budgets, e.g. 2-D with 128 evaluations) calls ``float()`` on a length-1 array, an
+error since NumPy 2.4 ("only 0-dimensional arrays can be converted to Python scalars"), once
+its quadratic surrogate becomes learnable. Such a run fails visibly at that ask (stored with
+the traceback); nothing falls back silently. The named variants do not use it.
+
 Reference: Rapin & Teytaud, "Nevergrad - A gradient-free optimization platform", 2018,
 https://github.com/facebookresearch/nevergrad; Liu et al., "Versatile black-box
 optimization" (NGOpt), GECCO 2020.

@@ -25,7 +25,9 @@ upstream after 2.4.1 by automl/SMAC3#1312, which replaces non-finite costs by th
 observed cost before scaling); :class:`_FiniteCrashEncoder` applies that same replacement
 until a release carries it. SMAC writes its run history to
 an output directory; the adapter gives it a private temporary directory, removed with the
-strategy, and tells with ``save=False``.
+strategy, and tells with ``save=False``. When SMAC finds no config it has not run yet (a
+finite space smaller than the budget), it raises ``ConfigurationSpaceExhaustedException``;
+the adapter then returns no suggestion, which ends the run as an exhausted grid does.
 
 Reference: Lindauer et al., "SMAC3: A Versatile Bayesian Optimization Package for
 Hyperparameter Optimization", JMLR 23(54), 2022.
@@ -103,6 +105,7 @@ class _SMACStrategy(Strategy):
         self._workdir = tempfile.TemporaryDirectory(prefix="harness-smac-")
         self._pending: dict[int, Any] = {}
         self._asked = 0
+        self._exhausted = False
 
     @classmethod
     def check_compatible(cls, space: Space, fidelity: Fidelity | None) -> None:
@@ -131,9 +134,19 @@ class _SMACStrategy(Strategy):
         Asynchronous: SMAC marks every asked trial as running in its run history and proposes
         around them, so the ``pending`` suggestions (all asked here) need no extra handling.
         """
+        from smac.main.exceptions import ConfigurationSpaceExhaustedException
+
         out = []
         for _ in range(n):
-            info = self._facade.ask()
+            if self._exhausted:
+                break
+            try:
+                info = self._facade.ask()
+            except ConfigurationSpaceExhaustedException:
+                # A finite space (e.g. two small integers) has no config SMAC has not run:
+                # the strategy is exhausted, as a complete grid is; its generator is spent.
+                self._exhausted = True
+                break
             key = self._asked
             self._asked += 1
             self._pending[key] = info
