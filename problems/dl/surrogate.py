@@ -1,0 +1,304 @@
+"""``lcnet-digits-surrogate``: lcnet-digits predicted from its table, refitted at creation.
+
+No model is stored anywhere: the table (``problems/dl/data/lcnet_digits.parquet``, rebuilt
+by ``harness tabulate``) is the benchmark, and the surrogate is fitted from it,
+deterministically, whenever the problem is created (a few seconds).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from sklearn.ensemble import ExtraTreesRegressor
+
+from harness.protocols import Evaluation, Fidelity, Problem
+from harness.registry import problem
+from problems.dl.curves import early_stopping
+from problems.dl.lcnet_space import HYPERPARAMETERS, MAX_EPOCHS, lcnet_space
+
+__all__ = ["LCNetSurrogate", "SurrogateModel", "TABLE", "ANCHORS", "table_curves", "objective_of_curves",
+           "standard_normals"]
+
+TABLE = Path(__file__).resolve().parent / "data" / "lcnet_digits.parquet"
+#: Epochs at which curves are modelled; other epochs are interpolated linearly in log(epoch).
+ANCHORS = np.array([1, 2, 3, 4, 6, 8, 11, 15, 20, 27, 35, 42, 50])
+_SERIES = ("val_loss", "val_error", "test_loss", "test_error")
+#: Diverged epochs count as chance level: cross-entropy ln(10), error 0.9.
+_CHANCE = {"val_loss": math.log(10.0), "test_loss": math.log(10.0), "val_error": 0.9, "test_error": 0.9}
+
+
+def table_curves(df: pd.DataFrame) -> tuple[list[dict], dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Per (config, seed): configs, curves ``(n, 50)`` per series, seconds per epoch ``(n,)``,
+    and ``(config_id, seed)`` pairs ``(n, 2)``, from a table's rows. Diverged epochs and the
+    epochs after divergence are set to chance level."""
+    space = lcnet_space()
+    df = df.sort_values(["config_id", "seed", "epoch"])
+    groups = df.groupby(["config_id", "seed"], sort=True)
+    keys = np.array(list(groups.groups.keys()))
+    n = len(keys)
+    curves = {s: np.full((n, MAX_EPOCHS), _CHANCE[s]) for s in _SERIES}
+    seconds = np.empty(n)
+    configs = []
+    for row, (_, group) in enumerate(groups):
+        epochs = group["epoch"].to_numpy() - 1
+        for s in _SERIES:
+            values = group[s].to_numpy(dtype=float)
+            curves[s][row, epochs] = np.where(np.isfinite(values), values, _CHANCE[s])
+        seconds[row] = float(np.mean(group["seconds"]))
+        first = group.iloc[0]
+        config = {}
+        for param in space.params:
+            value = first[f"param_{param.name}"]
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            if param.kind == "int":
+                value = int(value)
+            elif param.kind == "float":
+                value = float(value)
+            else:
+                value = next(c for c in param.choices if str(c) == str(value))
+            config[param.name] = value
+        configs.append(config)
+    return configs, curves, seconds, keys
+
+
+def objective_of_curves(curves: Mapping[str, np.ndarray], patience: np.ndarray, epochs: np.ndarray,
+                        metric: str = "loss") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Value, test value, reported epoch and trained epochs of curves at ``epochs`` with early stopping."""
+    reported, trained = early_stopping(curves[f"val_{metric}"], patience, epochs)
+    rows = np.arange(len(reported))
+    return curves[f"val_{metric}"][rows, reported - 1], curves[f"test_{metric}"][rows, reported - 1], reported, trained
+
+
+def _features(space, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Each parameter scaled to [0, 1] (log scale where the space says so, categoricals by
+    choice index); inactive parameters -1, a value no active one takes. Column by column, so a
+    batch of 10,000 configs takes milliseconds rather than the space's per-config encoder."""
+    columns = []
+    for param in space.params:
+        raw = [c.get(param.name) for c in configs]
+        if param.kind == "categorical":
+            lookup = {str(choice): i / max(len(param.choices) - 1, 1) for i, choice in enumerate(param.choices)}
+            columns.append([-1.0 if v is None else lookup[str(v)] for v in raw])
+            continue
+        values = np.array([np.nan if v is None else float(v) for v in raw])
+        low, high = float(param.low), float(param.high)
+        if param.log:
+            values, low, high = np.log(values), math.log(low), math.log(high)
+        scaled = (values - low) / (high - low)
+        columns.append(np.where(np.isnan(scaled), -1.0, scaled))
+    return np.column_stack(columns).astype(float)
+
+
+def standard_normals(seeds: Sequence[int], streams: int) -> np.ndarray:
+    """``(n, streams)`` standard normal draws, a pure function of each seed (SplitMix64 of the
+    seed and the stream index mapped through the normal quantile function; vectorised)."""
+    from scipy.special import ndtri
+
+    mask = np.uint64(0xFFFFFFFFFFFFFFFF)
+    z = (np.asarray(seeds, dtype=np.uint64)[:, None] * np.uint64(0x9E3779B97F4A7C15)
+         + (np.arange(streams, dtype=np.uint64)[None, :] + np.uint64(1)) * np.uint64(0xBF58476D1CE4E5B9)) & mask
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9) & mask
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB) & mask
+    z = z ^ (z >> np.uint64(31))
+    uniform = ((z >> np.uint64(11)).astype(np.float64) + 0.5) / float(1 << 53)
+    return ndtri(uniform)
+
+
+class SurrogateModel:
+    """Extra-trees regression (``random_state=0``, one thread) from encoded configs to curves.
+
+    Targets per config (mean over its seeds): log cross-entropy and error rate, validation and
+    test, at :data:`ANCHORS`, and log seconds per epoch. Seed-to-seed noise per anchor: the
+    root mean square, over configs, of each seed's deviation from its config's mean (log
+    scale for losses), corrected to a single seed's spread (x sqrt(S / (S - 1))).
+    """
+
+    def __init__(self, configs: list[dict], curves: dict[str, np.ndarray], seconds: np.ndarray, keys: np.ndarray,
+                 n_estimators: int = 64) -> None:
+        self.space = lcnet_space()
+        config_ids = keys[:, 0]
+        ids, first = np.unique(config_ids, return_index=True)
+        index = np.searchsorted(ids, config_ids)
+        columns = []
+        noise = []
+        for s in _SERIES:
+            values = curves[s][:, ANCHORS - 1]
+            values = np.log(values) if s.endswith("loss") else values
+            means = np.stack([values[index == k].mean(axis=0) for k in range(len(ids))])
+            columns.append(means)
+            seeds = np.bincount(index)
+            residual = values - means[index]
+            multi = seeds[index] > 1
+            if multi.any():
+                correction = np.sqrt(seeds[index][multi] / (seeds[index][multi] - 1))[:, None]
+                noise.append(np.sqrt(np.mean((residual[multi] * correction) ** 2, axis=0)))
+            else:
+                noise.append(np.zeros(len(ANCHORS)))
+        log_seconds = np.log(seconds)
+        sec_means = np.array([log_seconds[index == k].mean() for k in range(len(ids))])
+        columns.append(sec_means[:, None])
+        self.noise = dict(zip(_SERIES, noise))
+        sec_res = log_seconds - sec_means[index]
+        self.seconds_noise = float(np.sqrt(np.mean(sec_res**2))) if len(ids) < len(index) else 0.0
+        self.targets = np.hstack(columns)
+        self.X = _features(self.space, [configs[i] for i in first])
+        self.model = ExtraTreesRegressor(n_estimators=n_estimators, min_samples_leaf=2, max_features=0.5,
+                                         random_state=0, n_jobs=1)
+        self.model.fit(self.X, self.targets)
+
+    def predict(self, configs: Sequence[Mapping[str, Any]], z: np.ndarray | None = None) -> tuple[dict, np.ndarray]:
+        """Curves ``(n, 50)`` per series and seconds per epoch ``(n,)``.
+
+        ``z`` ``(n, 3)``: standard normal draws scaling the noise of validation, test and
+        seconds (None: the mean prediction). One draw shifts a whole curve, as a seed does.
+        """
+        out = self.model.predict(_features(self.space, configs))
+        k = len(ANCHORS)
+        log_epochs, log_anchors = np.log(np.arange(1, MAX_EPOCHS + 1)), np.log(ANCHORS)
+        curves = {}
+        for j, s in enumerate(_SERIES):
+            block = out[:, j * k : (j + 1) * k]
+            if z is not None:
+                block = block + self.noise[s][None, :] * z[:, [0 if s.startswith("val") else 1]]
+            # Linear interpolation in log(epoch), for all rows at once.
+            pos = np.clip(np.searchsorted(log_anchors, log_epochs, side="right") - 1, 0, k - 2)
+            w = (log_epochs - log_anchors[pos]) / (log_anchors[pos + 1] - log_anchors[pos])
+            full = block[:, pos] * (1 - w) + block[:, pos + 1] * w
+            curves[s] = np.exp(full) if s.endswith("loss") else np.clip(full, 0.0, 1.0)
+        log_sec = out[:, -1] + (0.0 if z is None else self.seconds_noise * z[:, 2])
+        return curves, np.exp(log_sec)
+
+
+@lru_cache(maxsize=4)
+def _fitted(table: str, n_estimators: int) -> SurrogateModel:
+    df = pq.read_table(table).to_pandas()
+    return SurrogateModel(*table_curves(df), n_estimators=n_estimators)
+
+
+class LCNetSurrogate(Problem):
+    """A surrogate of ``lcnet-digits`` fitted from its shipped table when created.
+
+    Same space, fidelity (epochs 1..50) and metrics as ``lcnet-digits``. The table's curves
+    (mean over seeds) at 13 anchor epochs, and the log seconds per epoch, are regressed on the
+    unit-cube encoding of the config (inactive parameters as -1) by extra trees with
+    ``random_state=0`` (:class:`SurrogateModel`); a prediction interpolates the anchors in
+    log(epoch) to the whole 50-epoch curve. Early stopping (``patience``) is applied to the
+    predicted validation curve exactly as the live task applies it. Noise: each trial draws
+    one standard normal per curve (validation, test, seconds) from its seed and shifts the
+    whole curve by the table's seed-to-seed spread at each epoch; ``noise=False`` gives the
+    mean. A config evaluated before at fewer epochs continues its previous curve (same draw)
+    and is charged only the extra epochs, as the live task's checkpoints do.
+
+    ``info`` holds the predicted curve and ``simulated_seconds`` (seconds per epoch x epochs
+    trained: the time the live task would have taken on the machine that built the table);
+    :meth:`durations` gives them for a batch, for simulated clocks. Diverged table runs count
+    as chance level (cross-entropy ln 10, error 0.9). The fit is cached per process.
+
+    Reference: Eggensperger et al. (2015), "Efficient benchmarking of hyperparameter
+    optimizers via surrogates", AAAI; Pfisterer et al. (2022), "YAHPO Gym", AutoML Conf.
+
+    Hyperparameters (as ``lcnet-digits``):
+
+    {hyperparameters}
+    """
+
+    name = "lcnet-digits-surrogate"
+    batch = True
+
+    def __init__(self, *, instance: int | None = None, metric: str = "cross_entropy", noise: bool = True,
+                 table: str | None = None, n_estimators: int = 64) -> None:
+        from problems.dl.lcnet import METRICS
+
+        if metric not in METRICS:
+            raise ValueError(f"Task '{self.name}': metric must be one of {sorted(METRICS)}. Got {metric!r}.")
+        path = Path(table) if table is not None else TABLE
+        if not path.exists():
+            raise ValueError(f"Task '{self.name}': table {path} not found (build it with `harness tabulate lcnet-digits`).")
+        self.metric, self.series, self.noise = metric, METRICS[metric], bool(noise)
+        self.space = lcnet_space()
+        self.fidelity = Fidelity("epochs", 1, MAX_EPOCHS, integer=True)
+        self.optimum = None
+        self.tags = ("surrogate", "classification", "deep-learning", "conditional", "multi-fidelity", "learning-curve")
+        self.model = _fitted(str(path), int(n_estimators))
+        self._progress: dict[tuple, tuple[int, int]] = {}
+
+    def _draws(self, seeds: Sequence[int]) -> np.ndarray | None:
+        return standard_normals(seeds, 3) if self.noise else None
+
+    def durations(self, configs: Sequence[Mapping[str, Any]], fidelities: Sequence[float | None]) -> np.ndarray:
+        """Seconds the live task would take for each config at its fidelity (mean prediction,
+        early stopping applied)."""
+        curves, seconds = self.model.predict(configs)
+        epochs = np.array([MAX_EPOCHS if f is None else int(round(f)) for f in fidelities])
+        patience = np.array([c["patience"] for c in configs])
+        _, _, _, trained = objective_of_curves(curves, patience, epochs, self.series)
+        return seconds * trained
+
+    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None, seed: int = 0) -> Evaluation:
+        """One config, validated against the space (see :meth:`evaluate_batch`)."""
+        self.space.validate(config)
+        return self.evaluate_batch([config], [fidelity], [seed])[0]
+
+    def evaluate_batch(self, configs: Sequence[Mapping[str, Any]], fidelities: Sequence[float | None],
+                       seeds: Sequence[int]) -> list[Evaluation]:
+        """Predict whole curves for a batch and read each config's value at its fidelity.
+
+        Configs are not validated here (the runner checks every suggestion against the space
+        before evaluating it; :meth:`evaluate` validates).
+        """
+        if not configs:
+            return []
+        start = time.perf_counter()
+        keys = [tuple(sorted(c.items())) for c in configs]  # hashable, cheaper than JSON
+        # A continued config keeps the draw (seed) of its first evaluation.
+        used_seeds = [self._progress.get(k, (0, s))[1] for k, s in zip(keys, seeds)]
+        curves, seconds = self.model.predict(configs, self._draws(used_seeds))
+        epochs = np.array([MAX_EPOCHS if f is None else int(round(f)) for f in fidelities])
+        if epochs.min() < 1 or epochs.max() > MAX_EPOCHS:
+            raise ValueError(f"Task '{self.name}': epochs must be in [1, {MAX_EPOCHS}]. Got {list(fidelities)!r}.")
+        patience = np.array([c["patience"] for c in configs])
+        value, test, reported, trained = objective_of_curves(curves, patience, epochs, self.series)
+        elapsed = (time.perf_counter() - start) / len(configs)
+        out = []
+        for i, key in enumerate(keys):
+            before, _ = self._progress.get(key, (0, used_seeds[i]))
+            if before >= epochs[i]:
+                before = 0  # asked again at a lower or equal fidelity: a fresh run, as live
+            if epochs[i] > before:
+                self._progress[key] = (int(trained[i]), used_seeds[i])
+            extra = max(int(trained[i]) - before, 0)
+            out.append(Evaluation(
+                value=float(value[i]),
+                cost=extra / MAX_EPOCHS,
+                test_value=float(test[i]),
+                info={
+                    "curve": {"val_loss": curves["val_loss"][i, : trained[i]].tolist(),
+                              "val_error": curves["val_error"][i, : trained[i]].tolist()},
+                    "seconds_per_epoch": float(seconds[i]),
+                    "simulated_seconds": float(seconds[i] * extra),
+                    "resumed_from": before,
+                    "reported_epoch": int(reported[i]),
+                    "fit_seconds": elapsed,
+                    "fidelity": int(epochs[i]),
+                },
+            ))
+        return out
+
+
+LCNetSurrogate.__doc__ = LCNetSurrogate.__doc__.replace(
+    "{hyperparameters}", "\n    ".join(f"* ``{k}``: {v}" for k, v in HYPERPARAMETERS.items())
+)
+
+
+@problem("lcnet-digits-surrogate")
+def lcnet_digits_surrogate(*, instance: int | None = None, **kwargs: Any) -> LCNetSurrogate:
+    """lcnet-digits-surrogate: lcnet-digits predicted by extra trees fitted from its shipped table."""
+    return LCNetSurrogate(instance=instance, **kwargs)

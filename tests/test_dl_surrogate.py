@@ -1,0 +1,91 @@
+"""lcnet-digits-surrogate: refitted bit-identically from the shipped table, noise, continuation."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from harness.registry import problems
+from harness.tabulate import sobol_configs
+from problems.dl.lcnet_space import lcnet_space
+from problems.dl.surrogate import TABLE, LCNetSurrogate, SurrogateModel, table_curves
+
+pytestmark = pytest.mark.skipif(not TABLE.exists(), reason=f"the shipped table {TABLE} is missing")
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return pq.read_table(TABLE).to_pandas()
+
+
+@pytest.fixture(scope="module")
+def surrogate():
+    return problems.create("lcnet-digits-surrogate")
+
+
+def test_configs_read_back_from_the_table_are_the_sobol_configs(frame):
+    configs, curves, seconds, keys = table_curves(frame)
+    space = lcnet_space()
+    drawn = sobol_configs(space, int(keys[:, 0].max()) + 1)
+    for config, (config_id, _) in zip(configs, keys):
+        space.validate(config)
+        assert config == drawn[config_id]
+    assert curves["val_loss"].shape == (len(keys), 50) and np.all(seconds > 0)
+
+
+def test_the_surrogate_is_rebuilt_bit_identically_from_the_table(frame):
+    configs = lcnet_space().sample(np.random.default_rng(3), 200)
+    first, second = (SurrogateModel(*table_curves(frame)) for _ in range(2))
+    a, sa = first.predict(configs)
+    b, sb = second.predict(configs)
+    assert all(np.array_equal(a[k], b[k]) for k in a) and np.array_equal(sa, sb)
+
+
+def test_noise_is_a_function_of_the_seed_with_the_tables_spread(surrogate):
+    config = lcnet_space().sample(np.random.default_rng(0), 1)[0]
+    values = np.array([e.value for e in surrogate.evaluate_batch([config] * 400, [50] * 400, range(400))])
+    fresh = LCNetSurrogate()
+    assert fresh.evaluate(config, 50, seed=7).value == values[7]
+    assert len(set(values.tolist())) > 300
+    mean = LCNetSurrogate(noise=False).evaluate(config, 50, seed=7).value
+    assert values.min() < mean < values.max()
+
+
+def test_higher_fidelity_continues_the_same_curve_and_charges_the_extra_epochs():
+    config = {**lcnet_space().sample(np.random.default_rng(1), 1)[0], "patience": 0}
+    problem = LCNetSurrogate()
+    low = problem.evaluate(config, 10, seed=5)
+    high = problem.evaluate(config, 50, seed=9)
+    assert math.isclose(low.cost, 10 / 50) and math.isclose(high.cost, 40 / 50) and high.info["resumed_from"] == 10
+    straight = LCNetSurrogate().evaluate(config, 50, seed=5)
+    assert high.value == straight.value and high.info["curve"]["val_loss"][:10] == low.info["curve"]["val_loss"]
+
+
+def test_early_stopping_is_applied_to_the_predicted_curve():
+    problem = LCNetSurrogate(noise=False)
+    configs = lcnet_space().sample(np.random.default_rng(2), 300)
+    for config, ev in zip(configs, problem.evaluate_batch(configs, [50] * 300, range(300))):
+        curve = ev.info["curve"]["val_loss"]
+        if config["patience"] == 0:
+            assert ev.value == curve[-1] and len(curve) == 50
+        else:
+            assert ev.value == min(curve) and ev.info["reported_epoch"] == int(np.argmin(curve)) + 1
+
+
+def test_batch_and_single_evaluations_agree_and_durations_are_positive(surrogate):
+    configs = lcnet_space().sample(np.random.default_rng(4), 5)
+    batch = LCNetSurrogate().evaluate_batch(configs, [7] * 5, range(5))
+    single = [LCNetSurrogate().evaluate(c, 7, s) for c, s in zip(configs, range(5))]
+    assert [e.value for e in batch] == [e.value for e in single]
+    assert np.all(surrogate.durations(configs, [7] * 5) > 0)
+
+
+def test_the_surrogate_does_not_need_torch():
+    code = ("import sys; from harness.registry import problems; problems.create('lcnet-digits-surrogate')"
+            ".evaluate_batch([], [], []); assert 'torch' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
