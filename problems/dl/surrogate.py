@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from sklearn.ensemble import ExtraTreesRegressor
+from sklearn.ensemble import RandomForestRegressor
 
 from harness.protocols import Evaluation, Fidelity, Problem
 from harness.registry import problem
@@ -77,24 +77,120 @@ def objective_of_curves(curves: Mapping[str, np.ndarray], patience: np.ndarray, 
     return curves[f"val_{metric}"][rows, reported - 1], curves[f"test_{metric}"][rows, reported - 1], reported, trained
 
 
+#: Reference learning rates per optimiser for the feature "distance from a typical rate"
+#: (Adam's is torch's default; the others common practice for these optimisers).
+_REFERENCE_LR = {"sgd": 0.1, "adam": 1e-3, "rmsprop": 1e-3, "adagrad": 0.03}
+_TRAIN_IMAGES = 898
+#: Raw parameters kept next to the derived features (scaled to [0, 1], inactive -1).
+_RAW = ("optimizer", "arch", "batch_norm", "augmentation", "dropout", "patience")
+FEATURES = ("log_lr_vs_reference", "abs_log_lr_vs_reference", "log_mean_lr", "log_total_step", "log_l1_mass",
+            "log_total_decay", "log_weights", *_RAW)
+
+
+def _schedule_means(configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Mean learning-rate multiplier over the 50 epochs (schedule x warm-up), vectorised."""
+    epochs = np.arange(MAX_EPOCHS, dtype=float)[None, :]
+
+    def col(name, default):
+        return np.array([float(c.get(name, default)) for c in configs])[:, None]
+
+    kind = np.array([c["schedule"] for c in configs])[:, None]
+    factor = np.ones((len(configs), MAX_EPOCHS))
+    factor = np.where(kind == "time-based", 1.0 / (1.0 + col("time_decay", 0.0) * epochs), factor)
+    factor = np.where(kind == "step", col("step_gamma", 1.0) ** np.floor(epochs / col("step_size", 1.0)), factor)
+    factor = np.where(kind == "exponential", col("exp_gamma", 1.0) ** epochs, factor)
+    floor = col("cosine_floor", 0.0)
+    factor = np.where(kind == "cosine", floor + (1 - floor) * 0.5 * (1 + np.cos(np.pi * epochs / MAX_EPOCHS)), factor)
+    warm = col("warmup_epochs", 0.0)
+    factor = factor * np.where(epochs < warm, (epochs + 1) / (warm + 1), 1.0)
+    return factor.mean(axis=1)
+
+
+def _weights(config: Mapping[str, Any]) -> int:
+    """Number of weights (not biases) of the config's network (see problems.dl.networks)."""
+    depth = int(config["depth"])
+    if config["arch"] == "mlp":
+        width = int(config["width"])
+        return 64 * width + width * width * (depth - 1) + 10 * width
+    channels = inputs = int(config["channels"])
+    total = 9 * channels
+    for block in range(1, depth):
+        out = channels * 2 ** min(block, 2)
+        total += 9 * inputs * out
+        inputs = out
+    side = {1: 4, 2: 2, 3: 2}[depth]
+    return total + inputs * side * side * 10
+
+
+def _multiply_adds(config: Mapping[str, Any]) -> int:
+    """Multiply-adds of one image's forward pass (convolutions at their resolution)."""
+    if config["arch"] == "mlp":
+        return _weights(config)
+    channels = inputs = int(config["channels"])
+    total, side = 9 * channels * 64, 8
+    for block in range(1, int(config["depth"])):
+        side = max(side // 2, 2)
+        out = channels * 2 ** min(block, 2)
+        total += 9 * inputs * out * side * side
+        inputs = out
+    side = {1: 4, 2: 2, 3: 2}[int(config["depth"])]
+    return total + inputs * side * side * 10
+
+
+#: Features of the seconds-per-epoch model.
+TIMING_FEATURES = ("log_multiply_adds", "log_batch_size", "augmentation", "batch_norm", "arch", "optimizer", "depth")
+
+
+def _timing_features(space, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+    """Work per epoch: log multiply-adds per image, log batch size (steps per epoch), and the
+    choices that add per-step work (augmentation, batch norm, architecture, optimiser, depth)."""
+    columns = [np.log10(np.array([_multiply_adds(c) for c in configs], dtype=float)),
+               np.log10(np.array([float(c["batch_size"]) for c in configs]))]
+    for name in TIMING_FEATURES[2:]:
+        param = space[name]
+        if param.kind == "categorical":
+            lookup = {str(choice): i for i, choice in enumerate(param.choices)}
+            columns.append(np.array([float(lookup[str(c[name])]) for c in configs]))
+        else:
+            columns.append(np.array([float(c[name]) for c in configs]))
+    return np.column_stack(columns)
+
+
 def _features(space, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    """Each parameter scaled to [0, 1] (log scale where the space says so, categoricals by
-    choice index); inactive parameters -1, a value no active one takes. Column by column, so a
-    batch of 10,000 configs takes milliseconds rather than the space's per-config encoder."""
-    columns = []
-    for param in space.params:
-        raw = [c.get(param.name) for c in configs]
+    """The fixed feature encoding of configs ``(n, 13)`` (:data:`FEATURES`).
+
+    Derived features describe the training dynamics a few dozen table configs cannot teach
+    trees from the raw 24 parameters: the effective rate (SGD's divided by 1 - momentum)
+    against a typical rate of its optimiser, the mean rate over the schedule, the total step
+    (mean rate x number of steps), the L1 mass (penalty x number of weights), the total
+    weight decay, and the network size; then the raw parameters of :data:`_RAW` scaled to
+    [0, 1] (categoricals by choice index, inactive -1). Column-wise numpy, so a batch of
+    10,000 configs takes milliseconds.
+    """
+    if not configs:
+        return np.zeros((0, len(FEATURES)))
+    lr = np.array([float(c["lr"]) for c in configs])
+    momentum = np.array([float(c.get("momentum", 0.0)) if c["optimizer"] == "sgd" else 0.0 for c in configs])
+    effective = lr / (1.0 - momentum)
+    reference = np.array([_REFERENCE_LR[c["optimizer"]] for c in configs])
+    mean_lr = effective * _schedule_means(configs)
+    steps = MAX_EPOCHS * _TRAIN_IMAGES / np.array([float(c["batch_size"]) for c in configs])
+    weights = np.array([_weights(c) for c in configs], dtype=float)
+    distance = np.log10(effective / reference)
+    columns = [distance, np.abs(distance), np.log10(mean_lr), np.log10(mean_lr * steps),
+               np.log10(np.array([float(c["l1"]) for c in configs]) * weights),
+               np.log10(np.array([float(c["weight_decay"]) for c in configs]) * mean_lr * steps),
+               np.log10(weights)]
+    for name in _RAW:
+        param = space[name]
+        raw = [c.get(name) for c in configs]
         if param.kind == "categorical":
             lookup = {str(choice): i / max(len(param.choices) - 1, 1) for i, choice in enumerate(param.choices)}
-            columns.append([-1.0 if v is None else lookup[str(v)] for v in raw])
-            continue
-        values = np.array([np.nan if v is None else float(v) for v in raw])
-        low, high = float(param.low), float(param.high)
-        if param.log:
-            values, low, high = np.log(values), math.log(low), math.log(high)
-        scaled = (values - low) / (high - low)
-        columns.append(np.where(np.isnan(scaled), -1.0, scaled))
-    return np.column_stack(columns).astype(float)
+            columns.append(np.array([-1.0 if v is None else lookup[str(v)] for v in raw]))
+        else:
+            values = np.array([np.nan if v is None else float(v) for v in raw])
+            columns.append(np.nan_to_num((values - param.low) / (param.high - param.low), nan=-1.0))
+    return np.column_stack(columns)
 
 
 def standard_normals(seeds: Sequence[int], streams: int) -> np.ndarray:
@@ -113,10 +209,12 @@ def standard_normals(seeds: Sequence[int], streams: int) -> np.ndarray:
 
 
 class SurrogateModel:
-    """Extra-trees regression (``random_state=0``, one thread) from encoded configs to curves.
+    """Random-forest regression (``random_state=0``, one thread) from the fixed feature
+    encoding of configs (:func:`_features`) to curves.
 
     Targets per config (mean over its seeds): log cross-entropy and error rate, validation and
-    test, at :data:`ANCHORS`, and log seconds per epoch. Seed-to-seed noise per anchor: the
+    test, at :data:`ANCHORS`; log seconds per epoch come from a second forest on
+    :func:`_timing_features`. Seed-to-seed noise per anchor: the
     root mean square, over configs, of each seed's deviation from its config's mean (log
     scale for losses), corrected to a single seed's spread (x sqrt(S / (S - 1))).
     """
@@ -144,15 +242,19 @@ class SurrogateModel:
                 noise.append(np.zeros(len(ANCHORS)))
         log_seconds = np.log(seconds)
         sec_means = np.array([log_seconds[index == k].mean() for k in range(len(ids))])
-        columns.append(sec_means[:, None])
         self.noise = dict(zip(_SERIES, noise))
         sec_res = log_seconds - sec_means[index]
+        self.seconds = seconds
         self.seconds_noise = float(np.sqrt(np.mean(sec_res**2))) if len(ids) < len(index) else 0.0
         self.targets = np.hstack(columns)
         self.X = _features(self.space, [configs[i] for i in first])
-        self.model = ExtraTreesRegressor(n_estimators=n_estimators, min_samples_leaf=2, max_features=0.5,
-                                         random_state=0, n_jobs=1)
+        self.model = RandomForestRegressor(n_estimators=n_estimators, min_samples_leaf=2, max_features=0.5,
+                                           random_state=0, n_jobs=1)
         self.model.fit(self.X, self.targets)
+        # Seconds per epoch depend on other things than the curve does (work per step, steps
+        # per epoch), so they get their own forest on their own features.
+        self.timing = RandomForestRegressor(n_estimators=32, min_samples_leaf=2, random_state=0, n_jobs=1)
+        self.timing.fit(_timing_features(self.space, [configs[i] for i in first]), sec_means)
 
     def predict(self, configs: Sequence[Mapping[str, Any]], z: np.ndarray | None = None) -> tuple[dict, np.ndarray]:
         """Curves ``(n, 50)`` per series and seconds per epoch ``(n,)``.
@@ -173,7 +275,8 @@ class SurrogateModel:
             w = (log_epochs - log_anchors[pos]) / (log_anchors[pos + 1] - log_anchors[pos])
             full = block[:, pos] * (1 - w) + block[:, pos + 1] * w
             curves[s] = np.exp(full) if s.endswith("loss") else np.clip(full, 0.0, 1.0)
-        log_sec = out[:, -1] + (0.0 if z is None else self.seconds_noise * z[:, 2])
+        log_sec = self.timing.predict(_timing_features(self.space, configs))
+        log_sec = log_sec + (0.0 if z is None else self.seconds_noise * z[:, 2])
         return curves, np.exp(log_sec)
 
 
@@ -228,6 +331,9 @@ class LCNetSurrogate(Problem):
         self.optimum = None
         self.tags = ("surrogate", "classification", "deep-learning", "conditional", "multi-fidelity", "learning-curve")
         self.model = _fitted(str(path), int(n_estimators))
+        # The simulated clock's duration model scales cost by one number: a full 50-epoch
+        # evaluation as long as the table's mean (per-config seconds are in info and durations()).
+        self.seconds_per_evaluation = float(np.mean(self.model.seconds)) * MAX_EPOCHS
         self._progress: dict[tuple, tuple[int, int]] = {}
 
     def _draws(self, seeds: Sequence[int]) -> np.ndarray | None:
@@ -300,5 +406,5 @@ LCNetSurrogate.__doc__ = LCNetSurrogate.__doc__.replace(
 
 @problem("lcnet-digits-surrogate")
 def lcnet_digits_surrogate(*, instance: int | None = None, **kwargs: Any) -> LCNetSurrogate:
-    """lcnet-digits-surrogate: lcnet-digits predicted by extra trees fitted from its shipped table."""
+    """lcnet-digits-surrogate: lcnet-digits predicted by a random forest fitted from its shipped table."""
     return LCNetSurrogate(instance=instance, **kwargs)
