@@ -27,6 +27,17 @@ def git_commit(path: Path | None = None) -> dict:
     return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
 
 
+def plugin_distributions() -> dict[str, str]:
+    """Name -> version of every distribution that registers problems or strategies by entry point."""
+    found = {}
+    for group in ("harness.problems", "harness.strategies"):
+        for entry_point in metadata.entry_points(group=group):
+            dist = entry_point.dist
+            if dist is not None:
+                found[dist.metadata["Name"]] = dist.version
+    return dict(sorted(found.items()))
+
+
 def environment(executor: str | None = None, workers: int | None = None) -> dict:
     """Python, package versions, machine and git commit, as a JSON-ready dict."""
     packages = {}
@@ -46,6 +57,7 @@ def environment(executor: str | None = None, workers: int | None = None) -> dict
             "hostname": platform.node(),
         },
         "git": git_commit(),
+        "plugins": plugin_distributions(),
         "executor": executor,
         "workers": workers,
         "recorded_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -178,6 +178,7 @@ def test_edited_plugin_code_is_noticed_and_rerun_on_request(tmp_path, tmp_plugin
     assert code["distribution"] == "tmp-harness-plugin" and code["version"] == "1.0"
     assert code["module"] == "tmp_harness_plugin" and len(code["source_sha256"]) == 64
     assert records["random"]["code"]["strategy"]["distribution"] == "hpo-harness"
+    assert Store(tmp_path / "r").read_json("environment.json")["plugins"]["tmp-harness-plugin"] == "1.0"
 
     module = target / "tmp_harness_plugin" / "__init__.py"
     module.write_text(module.read_text().replace("OFFSET = 0.0", "OFFSET = 0.5"))
