@@ -213,22 +213,23 @@ def _power(analysis, level) -> str | None:
     The smallest Holm-adjusted p-value of a family of ``m`` is ``m`` times the smallest
     exact signed-rank p-value ``2 / 2**n`` of ``n`` blocks.
     """
-    caveats = []
-    for frame, what, blocks in ((analysis.pairwise_control, "across problems", "problems"),
-                                (analysis.pairwise, "across problems", "problems"),
-                                (analysis.problem_control, "per problem", "paired seeds")):
+    floors = {}
+    for key, frame in (("against the baseline", analysis.pairwise_control),
+                       ("over all pairs", analysis.pairwise),
+                       ("per problem", analysis.problem_control)):
         at = frame[frame["level"] == level] if not frame.empty else frame
         if at.empty:
             continue
-        n = int(at["n"].max())
-        m = int(at["family_size"].max())
+        n, m = int(at["n"].max()), int(at["family_size"].max())
         floor = min(1.0, m * _smallest_signed_rank_p(n))
         if n >= 1 and floor >= analysis.alpha:
-            caveats.append(f"{what} with {n} {blocks} and a family of {m}, no test can reach "
-                           f"p < {analysis.alpha:g} (smallest possible p = {floor:.3g})")
-    if not caveats:
+            floors[key] = (n, floor)
+    if not floors:
         return None
-    return "Power: " + "; ".join(dict.fromkeys(caveats)) + "; run more problems or seeds."
+    parts = [f"{key} {floor:.3g} (n = {n})" for key, (n, floor) in floors.items()]
+    return (f"Power: no test here can reach p < {analysis.alpha:g} after Holm's correction, "
+            "whatever the results; smallest possible p " + ", ".join(parts)
+            + "; run more problems or seeds.")
 
 
 def _partial(analysis, level) -> str | None:
