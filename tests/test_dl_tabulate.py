@@ -83,3 +83,13 @@ def test_post_hoc_early_stopping_matches_live_early_stopping():
         assert (reported[0], trained[0]) == (live.result()["epoch"], live.epochs)
     reported, trained = early_stopping(np.array([full.curve["val_loss"]]), [0], [12])
     assert (reported[0], trained[0]) == (12, 12)
+
+
+def test_bad_tabulate_arguments_exit_2_with_one_line(tmp_path, capsys):
+    from harness.cli import main
+
+    assert main(["tabulate", "lcnet-digits", "--configs", "0", "--out", str(tmp_path / "t.parquet")]) == 2
+    assert main(["tabulate", "hartmann6", "--configs", "2", "--out", str(tmp_path / "t.parquet")]) == 2
+    assert main(["tabulate", "lcnet-digits", "--configs", "2", "--out", str(tmp_path / "t.csv")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3 and "'--configs'" in lines[0] and "no learning curves" in lines[1] and ".parquet" in lines[2]
