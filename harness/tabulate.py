@@ -156,6 +156,8 @@ def tabulate(problem: str, *, configs: int, seeds: int, out: str | Path, epochs:
     chunks = {_part_name(k, min(k + chunk, configs)): [(i, drawn[i], s) for i in range(k, min(k + chunk, configs))
                                                        for s in range(seeds)]
               for k in range(0, configs, chunk)}
+    if out.exists():
+        _reuse_finished_table(out, parts, spec, chunks)
     todo = {name: items for name, items in chunks.items() if not (parts / name).exists()}
     started = time.perf_counter()
     invocation = f"{os.getpid()}-{time.time():.6f}"
@@ -174,6 +176,31 @@ def tabulate(problem: str, *, configs: int, seeds: int, out: str | Path, epochs:
         print(file=sys.stderr)
     _record_wall(parts, invocation, time.perf_counter() - started)
     return _finish(out, parts, list(chunks), spec, command)
+
+
+def _reuse_finished_table(out: Path, parts: Path, spec: dict, chunks: dict) -> None:
+    """Split a finished table built with the same settings back into parts, so a build can
+    grow (a larger ``--configs``) without retraining what it holds.
+
+    A reused part's compute seconds are the sum of its epochs' seconds (the per-part figure of
+    the earlier build is not kept); the earlier build's wall seconds count as one invocation.
+    """
+    provenance = json.loads(pq.read_schema(out).metadata[b"harness.provenance"])
+    if {k: provenance.get(k) for k in spec if k != "configs"} != {k: v for k, v in spec.items() if k != "configs"}:
+        raise TabulateError(f"{out} was built with other settings; remove it or use another --out.")
+    table = pq.read_table(out).replace_schema_metadata(None)
+    ids = np.asarray(table.column("config_id"))
+    for name, items in chunks.items():
+        wanted = sorted({config_id for config_id, _, _ in items})
+        if (parts / name).exists() or not np.isin(wanted, ids).all():
+            continue
+        rows = table.filter(pa.array(np.isin(ids, wanted)))
+        compute = float(np.sum(np.asarray(rows.column("seconds"))))
+        sink = pa.BufferOutputStream()
+        pq.write_table(rows.replace_schema_metadata({b"compute_seconds": str(compute).encode()}), sink)
+        atomic_write(parts / name, sink.getvalue().to_pybytes())
+    if not (parts / "wall.jsonl").exists():
+        _record_wall(parts, f"earlier build of {out.name}", float(provenance.get("wall_seconds", 0.0)))
 
 
 def _part_name(first: int, end: int) -> str:
