@@ -93,3 +93,15 @@ def test_bad_tabulate_arguments_exit_2_with_one_line(tmp_path, capsys):
     assert main(["tabulate", "lcnet-digits", "--configs", "2", "--out", str(tmp_path / "t.csv")]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 3 and "'--configs'" in lines[0] and "no learning curves" in lines[1] and ".parquet" in lines[2]
+
+
+def test_a_finished_table_grows_without_retraining_what_it_holds(tmp_path):
+    out = tmp_path / "grow.parquet"
+    tabulate("lcnet-digits", configs=2, seeds=1, epochs=1, chunk=1, out=out, executor="serial", progress=False)
+    small = _frame(out)
+    tabulate("lcnet-digits", configs=3, seeds=1, epochs=1, chunk=1, out=out, executor="serial", progress=False)
+    grown = _frame(out)
+    pd.testing.assert_frame_equal(grown[grown.config_id < 2].reset_index(drop=True), small)
+    assert set(grown.config_id) == {0, 1, 2} and read_provenance(out)["invocations"] == 2
+    with pytest.raises(ValueError, match="other settings"):
+        tabulate("lcnet-digits", configs=3, seeds=2, epochs=1, chunk=1, out=out, executor="serial", progress=False)
