@@ -15,9 +15,9 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -32,12 +32,12 @@ TIMING = ["eval_seconds", "strategy_seconds", "info"]
 
 SUITE = """
 name = "cluster"
-seeds = 10
+seeds = 15
 budget = 6
-problems = [{name = "plugin-faulty", mode = "slow", hang_seconds = 0.1}]
+problems = [{name = "plugin-faulty", mode = "slow", hang_seconds = 0.2}]
 strategies = ["random", "plugin-coordinate"]
 """
-RUNS = 20
+RUNS = 30
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -102,17 +102,22 @@ def test_two_hosts_one_lost_mid_suite(tmp_path, plugin_path, two_hosts):
            # The head declares a lost node dead after ~1.5 s instead of ~15 s.
            "RAY_health_check_period_ms": "500", "RAY_health_check_failure_threshold": "3",
            "RAY_health_check_timeout_ms": "500", "RAY_health_check_initial_delay_ms": "500"}
-    ray = [sys.executable, "-m", "ray.scripts.scripts", "start", "--block", "--num-cpus=1",
-           "--disable-usage-stats"]
-    head = _in(hosts["head_ns"], *ray, "--head", f"--port={port}", f"--node-ip-address={hosts['head_ip']}",
+    suite = tmp_path / "suite.toml"
+    suite.write_text(textwrap.dedent(SUITE))
+    # The serial reference sleeps through its trials: compute it meanwhile, in a thread.
+    serial = tmp_path / "serial"
+    reference = threading.Thread(target=run_suite, args=(suite,), kwargs=dict(
+        executor="serial", results=serial, report=False, progress=False, notify=lambda _: None))
+    reference.start()
+    ray = [sys.executable, "-m", "ray.scripts.scripts", "start", "--block", "--disable-usage-stats"]
+    head = _in(hosts["head_ns"], *ray, "--num-cpus=1", "--head", f"--port={port}", f"--node-ip-address={hosts['head_ip']}",
                "--include-dashboard=false", env=env)
     node = None
     try:
         time.sleep(2)
-        node = _in(hosts["node_ns"], *ray, f"--address={hosts['head_ip']}:{port}",
+        # Two CPUs on the second node: once it is up it takes most of the runs, so losing it hurts.
+        node = _in(hosts["node_ns"], *ray, "--num-cpus=2", f"--address={hosts['head_ip']}:{port}",
                    f"--node-ip-address={hosts['node_ip']}", env=env)
-        suite = tmp_path / "suite.toml"
-        suite.write_text(textwrap.dedent(SUITE))
         results = tmp_path / "r"
         run = subprocess.Popen(
             ["ip", "netns", "exec", hosts["head_ns"], sys.executable, "-m", "harness", "run", str(suite),
@@ -152,6 +157,5 @@ def test_two_hosts_one_lost_mid_suite(tmp_path, plugin_path, two_hosts):
     assert nodes == {hosts["head_ip"], hosts["node_ip"]}, nodes
     print(f"\ncluster: {stored_at_kill} of {RUNS} runs stored when node {hosts['node_ip']} was killed; "
           f"runs per node {runs.node.value_counts().to_dict()}; stored once each: {frame.run_id.nunique()}")
-    serial = tmp_path / "serial"
-    run_suite(suite, executor="serial", results=serial, report=False, progress=False, notify=lambda _: None)
+    reference.join()
     pd.testing.assert_frame_equal(comparable(frame), comparable(harness.load(serial)))
