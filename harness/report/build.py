@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from harness.report import analysis_bridge as bridge
-from harness.report.content import Document
+from harness.report.content import Document, Figure
 from harness.report.gallery import Gallery
 from harness.report.html import render_html
 from harness.report.markdown import render_markdown
@@ -143,10 +144,10 @@ def write_report(df: pd.DataFrame, out_dir: Path, inputs: ReportInputs | None = 
         result = bridge.run_analysis(df, budgets=budgets, baseline=baseline)
     styles = strategy_styles(df["strategy"].unique(), result.analysis.gradient_strategies)
     gallery = Gallery(out_dir / "figures", styles)
-    with clock("figures"):
+    with clock("figures and run views"):
+        pending = _start_run_views(gallery, df, result.final, inputs.run_specs, max_run_views)
         draw_suite_figures(gallery, result)
-    with clock("run views"):
-        gallery.run_views(df, result.final, inputs.run_specs, max_problems=max_run_views)
+        _finish_run_views(pending, gallery, df, result.final, inputs.run_specs, max_run_views)
     with clock("tables"):
         tables = bridge.write_tables(result, out_dir / "tables")
     with clock("export"):
@@ -174,6 +175,57 @@ def draw_suite_figures(gallery: Gallery, result: "bridge.Result") -> None:
     scores = result.score_matrix
     if scores is not None and scores.notna().to_numpy().any():
         gallery.score_heatmap(scores)
+
+
+#: State handed to the forked process that draws the per-run views (a fork shares it
+#: without pickling the trial frame).
+_RUN_VIEW_JOB: tuple | None = None
+
+
+def _draw_run_views_in_child() -> tuple[list[tuple], list[str]]:
+    gallery, df, fin, specs, max_problems = _RUN_VIEW_JOB
+    child = Gallery(gallery.out_dir, gallery.styles)
+    child.run_views(df, fin, specs, max_problems=max_problems)
+    return [(f.name, f.caption, str(f.png), str(f.pdf)) for f in child.figures], child.notes
+
+
+def _start_run_views(gallery, df, fin, specs, max_problems):
+    """Draw the per-run views in a forked process while the parent draws the suite figures.
+
+    Figures are independent files, so the two halves of the report use both cores; where
+    fork is unavailable (or the child fails) the views are drawn in this process instead.
+    """
+    global _RUN_VIEW_JOB
+    if max_problems <= 0 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    _RUN_VIEW_JOB = (gallery, df, fin, specs, max_problems)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(1)
+    except OSError as exc:
+        log.warning("run views drawn in-process: %s", exc)
+        return None
+    finally:
+        _RUN_VIEW_JOB = None
+    return pool, pool.apply_async(_draw_run_views_in_child)
+
+
+def _finish_run_views(pending, gallery, df, fin, specs, max_problems) -> None:
+    if pending is None:
+        gallery.run_views(df, fin, specs, max_problems=max_problems)
+        return
+    pool, job = pending
+    try:
+        figures, notes = job.get()
+    except Exception as exc:  # a crashed child costs time, not the views
+        log.warning("run views drawn in-process after the child failed: %s", exc)
+        gallery.run_views(df, fin, specs, max_problems=max_problems)
+        return
+    finally:
+        pool.terminate()
+        pool.join()
+    gallery.figures += [Figure(name=n, caption=c, png=Path(png), pdf=Path(pdf))
+                        for n, c, png, pdf in figures]
+    gallery.notes += notes
 
 
 def write_documents(doc: Document, out_dir: Path) -> None:

@@ -44,8 +44,11 @@ def save_figure(fig, out_dir: Path, name: str) -> dict[str, Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {ext: out_dir / f"{name}.{ext}" for ext in ("pdf", "png")}
+    # The tight bounding box is computed once (one draw) and reused for both formats; with
+    # bbox_inches="tight" every savefig would draw the figure twice.
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.1)
     for ext, path in paths.items():
-        fig.savefig(path, bbox_inches="tight", metadata=_metadata(ext))
+        fig.savefig(path, bbox_inches=bbox, metadata=_metadata(ext))
     plt.close(fig)
     return paths
 
