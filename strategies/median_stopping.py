@@ -42,7 +42,8 @@ class MedianStopping(MultiFidelityStrategy):
     while few trials have finished). No decision is taken with fewer than ``min_samples``
     such trials or before milestone ``grace_milestones``. Up to ``batch_size`` trials run at
     once; a stopped or finished trial's slot goes to a new random config. Failed reports stop
-    their trial. Cost budgets are never overspent.
+    their trial; a report whose ``info["stopped_early"]`` is true (the problem's own early
+    stopping ended the run) finishes it. Cost budgets are never overspent.
 
     Parameters
     ----------
@@ -116,7 +117,8 @@ class MedianStopping(MultiFidelityStrategy):
             self._told_cost[k] = max(self._told_cost.get(k, 0.0), float(trial.cost))
         if not math.isfinite(value):
             curve.stopped = True
-        elif k + 1 >= len(self.milestones):
+        elif k + 1 >= len(self.milestones) or (trial.info or {}).get("stopped_early"):
+            # The problem's own early stopping ended this run: there is nothing to continue.
             curve.finished = True
         elif k + 1 >= self.grace and self.should_stop(cid, k):
             curve.stopped = True

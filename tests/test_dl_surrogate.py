@@ -89,3 +89,26 @@ def test_the_surrogate_does_not_need_torch():
     code = ("import sys; from harness.registry import problems; problems.create('lcnet-digits-surrogate')"
             ".evaluate_batch([], [], []); assert 'torch' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_continuing_a_run_that_stopped_early_costs_a_tenth_of_an_epoch_and_says_so():
+    problem = LCNetSurrogate(noise=False)
+    configs = [c for c in lcnet_space().sample(np.random.default_rng(5), 400) if c["patience"] > 0]
+    stopped = next(c for c, e in zip(configs, problem.evaluate_batch(configs, [40] * len(configs), range(len(configs))))
+                   if e.info["stopped_early"])
+    again = problem.evaluate(stopped, 50, seed=1)
+    assert again.info["stopped_early"] and math.isclose(again.cost, 0.1 / 50)
+
+
+def test_median_stopping_does_not_continue_runs_the_problem_stopped():
+    from harness.protocols import Budget
+    from harness.runner import drive
+
+    from harness.registry import strategies
+
+    problem = LCNetSurrogate()
+    strategy = strategies.factory("median-stopping")(problem.space, 0, Budget(10, "cost"), problem.fidelity)
+    outcome = drive(problem, strategy, Budget(10, "cost"), seed=0)
+    assert all(t.ok for t in outcome.trials)
+    continued_after_stop = [t for t in outcome.trials if t.info["resumed_from"] and t.cost < 1 / 50]
+    assert not continued_after_stop

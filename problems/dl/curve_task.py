@@ -9,7 +9,11 @@ from harness.protocols import Evaluation, Problem
 from problems.dl.checkpoints import CheckpointCache, config_key
 from problems.sklearn.base import TaskError
 
-__all__ = ["CurveTask", "REPORTED_SERIES"]
+__all__ = ["CurveTask", "REPORTED_SERIES", "STOPPED_EPOCH_SHARE"]
+
+#: Epochs charged for re-reading a run that had already stopped early (nothing is trained; the
+#: harness refuses zero-cost trials under cost budgets, which would never end).
+STOPPED_EPOCH_SHARE = 0.1
 
 #: Curve series an evaluation reports in ``info["curve"]`` (the test series stay hidden).
 REPORTED_SERIES = ("train_loss", "train_error", "val_loss", "val_error", "seconds")
@@ -65,7 +69,7 @@ class CurveTask(Problem):
         result = run.result()
         return Evaluation(
             value=result["value"],
-            cost=trained / top,
+            cost=max(trained, STOPPED_EPOCH_SHARE) / top,
             test_value=result["test_value"],
             info={
                 "curve": {k: run.curve[k][: run.epochs] for k in REPORTED_SERIES},

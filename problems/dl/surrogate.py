@@ -20,6 +20,7 @@ from sklearn.ensemble import RandomForestRegressor
 
 from harness.protocols import Evaluation, Fidelity, Problem
 from harness.registry import problem
+from problems.dl.curve_task import STOPPED_EPOCH_SHARE
 from problems.dl.curves import early_stopping
 from problems.dl.lcnet_space import HYPERPARAMETERS, MAX_EPOCHS, lcnet_space
 
@@ -298,7 +299,8 @@ class LCNetSurrogate(Problem):
     one standard normal per curve (validation, test, seconds) from its seed and shifts the
     whole curve by the table's seed-to-seed spread at each epoch; ``noise=False`` gives the
     mean. A config evaluated before at fewer epochs continues its previous curve (same draw)
-    and is charged only the extra epochs, as the live task's checkpoints do.
+    and is charged only the extra epochs (a tenth of an epoch if it had stopped early), as the
+    live task's checkpoints do.
 
     ``info`` holds the predicted curve and ``simulated_seconds`` (seconds per epoch x epochs
     trained: the time the live task would have taken on the machine that built the table);
@@ -380,7 +382,7 @@ class LCNetSurrogate(Problem):
                 before = 0  # asked again at a lower or equal fidelity: a fresh run, as live
             if epochs[i] > before:
                 self._progress[key] = (int(trained[i]), used_seeds[i])
-            extra = max(int(trained[i]) - before, 0)
+            extra = max(int(trained[i]) - before, STOPPED_EPOCH_SHARE)
             out.append(Evaluation(
                 value=float(value[i]),
                 cost=extra / MAX_EPOCHS,
@@ -392,6 +394,7 @@ class LCNetSurrogate(Problem):
                     "simulated_seconds": float(seconds[i] * extra),
                     "resumed_from": before,
                     "reported_epoch": int(reported[i]),
+                    "stopped_early": bool(trained[i] < epochs[i]),
                     "fit_seconds": elapsed,
                     "fidelity": int(epochs[i]),
                 },
