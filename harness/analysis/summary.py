@@ -182,24 +182,26 @@ def _bayes(analysis, level) -> str | None:
     at = pw[pw["level"] == level] if not pw.empty else pw
     if at.empty or "p_better" not in at.columns or int(at["n"].max()) < 2:
         return None
-    better, equivalent = [], []
+    beats: dict[str, list[str]] = {}
+    equivalent = []
     for _, row in at.iterrows():
         if row["p_better"] >= 0.95:
-            better.append(f"{row['a']} > {row['b']}")
+            beats.setdefault(row["a"], []).append(row["b"])
         elif row["p_worse"] >= 0.95:
-            better.append(f"{row['b']} > {row['a']}")
+            beats.setdefault(row["b"], []).append(row["a"])
         elif row["p_equivalent"] >= 0.95:
-            equivalent.append(f"{row['a']} ~ {row['b']}")
+            equivalent.append(f"{row['a']} and {row['b']}")
     rope = float(at["rope"].iloc[0])
-    undecided = len(at) - len(better) - len(equivalent)
-    parts = []
-    if better:
-        parts.append("practically better with probability >= 0.95: " + ", ".join(better))
+    decided = sum(len(v) for v in beats.values()) + len(equivalent)
+    parts = [f"{winner} is practically better than {_names(sorted(losers))}"
+             for winner, losers in sorted(beats.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
     if equivalent:
-        parts.append("practically equivalent: " + ", ".join(equivalent))
-    parts.append(f"{undecided} of {len(at)} pairs undecided")
-    return (f"The Bayesian signed-rank test (equivalence within {rope:g} log10 regret) finds "
-            + "; ".join(parts) + ".")
+        parts.append("practically equivalent: " + "; ".join(equivalent))
+    head = (f"The Bayesian signed-rank test (probability >= 0.95, equivalence within {rope:g} "
+            "log10 regret) finds: ")
+    if not parts:
+        return head + f"no decision on any of the {len(at)} pairs."
+    return head + "; ".join(parts) + f"; {len(at) - decided} of {len(at)} pairs undecided."
 
 
 def _smallest_signed_rank_p(n: int) -> float:

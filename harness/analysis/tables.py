@@ -85,6 +85,9 @@ def _wide_blocks(frame: pd.DataFrame, best: str | None, marks: pd.DataFrame | No
             if best is not None and len(finite):
                 targets[column] = finite.min() if best == "min" else finite.max()
         for strategy, row in frame.iterrows():
+            if not np.isfinite(row[block].to_numpy(dtype=float)).any() and \
+                    row[block].isna().all():
+                continue  # a strategy that ran on none of this block's problems
             name = escape(strategy) + (GRADIENT_MARK if strategy in gradient else "")
             cells = [name]
             for column in block:

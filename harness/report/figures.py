@@ -107,6 +107,13 @@ def convergence_figure(curves: pd.DataFrame, styles: Mapping[str, Style], *, xla
         log = wants_log(values)
         positive = values[np.isfinite(values) & (values > 0)]
         has_zero = bool(np.any(values[np.isfinite(values)] <= 0))
+        zero_at = None
+        if log and has_zero and len(positive):
+            # Regret exactly 0 (optimum reached) gets its own tick labelled "0", one decade
+            # below the smallest positive value, with a break in the axis above it: never an
+            # unlabelled invented value.
+            zero_at = 10.0 ** (np.floor(np.log10(positive.min())) - 1)
+            sub = sub.assign(**{c: sub[c].where(sub[c] > 0, zero_at) for c in ("median", "q25", "q75")})
         for name in styles:
             s = sub[sub["strategy"] == name]
             if s.empty:
@@ -115,13 +122,10 @@ def convergence_figure(curves: pd.DataFrame, styles: Mapping[str, Style], *, xla
             every = max(1, len(s) // 6)
             ax.plot(s["x"], s["median"], color=st.color, linestyle=st.linestyle, marker=st.marker, markevery=every, label=name)
             ax.fill_between(s["x"], s["q25"], s["q75"], color=st.color, alpha=0.18, linewidth=0)
-        if log and has_zero and len(positive):
-            # Regret exactly 0 (optimum reached) is drawn at 0 on a symmetric-log axis, not
-            # at an invented small value.
-            ax.set_yscale("symlog", linthresh=float(positive.min()))
-            ax.set_ylim(bottom=0.0)
-        elif log:
+        if log:
             ax.set_yscale("log")
+        if zero_at is not None:
+            _label_zero(ax, zero_at)
         if log_x:
             ax.set_xscale("log")
         ax.set_title(problem)
@@ -133,6 +137,19 @@ def convergence_figure(curves: pd.DataFrame, styles: Mapping[str, Style], *, xla
     _figure_legend(fig, styles, curves["strategy"].unique())
     fig.tight_layout()
     return fig
+
+
+def _label_zero(ax, zero_at: float) -> None:
+    """Mark ``zero_at`` on a log y axis as the value 0 (tick "0" and an axis break)."""
+    ax.set_ylim(bottom=zero_at / 2)
+    ticks = [t for t in ax.get_yticks() if t > zero_at * 5 and t <= ax.get_ylim()[1]]
+    ax.set_yticks([zero_at, *ticks])
+    ax.set_yticklabels(["0", *[f"$10^{{{int(round(np.log10(t)))}}}$" for t in ticks]])
+    ax.minorticks_off()
+    ax.plot([0.0, 0.0], [zero_at * 1.6, zero_at * 2.6], transform=ax.get_yaxis_transform(),
+            color="white", linewidth=3, clip_on=False, zorder=5)
+    ax.text(0.0, zero_at * 2.0, "//", transform=ax.get_yaxis_transform(), ha="center",
+            va="center", fontsize=6, clip_on=False, zorder=6)
 
 
 def _ncols(axes) -> int:

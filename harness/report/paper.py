@@ -8,7 +8,8 @@ report, and copies into ``paper/``:
   per-run view of each kind under a stable name (``history``, ``contour``, ``parallel``,
   ``importance``), so ``paper.tex`` never depends on which problem was chosen;
 - ``tables/<name>.tex|csv``: every analysis table; tables wider than
-  :data:`WIDE_TABLE_COLUMNS` columns span both columns (``table*``) and are scaled to the
+  :data:`COLUMN_TABLE_COLUMNS` columns span both columns (``table*``), beyond
+  :data:`WIDE_TABLE_COLUMNS` they are also scaled to the
   text width (``versus_baseline`` is the report's table of the comparisons with random search,
   Holm-corrected over that family);
 - ``generated/setup.tex``: the experimental setup as the trials record it;
@@ -19,6 +20,7 @@ report, and copies into ``paper/``:
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -30,8 +32,10 @@ __all__ = ["regenerate", "paper_tables", "latex_escape", "WIDE_TABLE_COLUMNS"]
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Tables with more data columns than this become two-column, width-scaled tables.
-WIDE_TABLE_COLUMNS = 7
+#: Tables with more data columns than this span both columns of the paper.
+COLUMN_TABLE_COLUMNS = 4
+#: Tables with more data columns than this are also scaled to the text width.
+WIDE_TABLE_COLUMNS = 8
 RUN_VIEWS = ("history", "contour", "parallel", "importance")
 
 
@@ -43,13 +47,18 @@ def latex_escape(text: str) -> str:
 
 
 def _widen(tex: str) -> str:
-    """Make a ``table`` with a wide ``tabular`` a width-scaled ``table*``."""
-    spec = re.search(r"\\begin\{tabular\}\{([^}]*)\}", tex)
-    if spec is None or len(re.findall(r"[lrcp]", spec.group(1))) - 1 <= WIDE_TABLE_COLUMNS:
+    """Make a ``table`` whose widest ``tabular`` has more than :data:`COLUMN_TABLE_COLUMNS`
+    data columns span both columns (``table*``); beyond :data:`WIDE_TABLE_COLUMNS` every
+    tabular is also scaled down to the text width."""
+    widths = [len(re.findall(r"[lrcp]", spec)) - 1
+              for spec in re.findall(r"\\begin\{tabular\}\{([^}]*)\}", tex)]
+    if not widths or max(widths) <= COLUMN_TABLE_COLUMNS:
         return tex
     tex = tex.replace(r"\begin{table}", r"\begin{table*}").replace(r"\end{table}", r"\end{table*}")
-    tex = tex.replace(r"\begin{tabular}", r"\resizebox{\textwidth}{!}{%" + "\n" + r"\begin{tabular}", 1)
-    return tex.replace(r"\end{tabular}", r"\end{tabular}}", 1)
+    if max(widths) <= WIDE_TABLE_COLUMNS:
+        return tex
+    tex = tex.replace(r"\begin{tabular}", r"\resizebox{\textwidth}{!}{%" + "\n" + r"\begin{tabular}")
+    return tex.replace(r"\end{tabular}", r"\end{tabular}}")
 
 
 def paper_tables(report_tables: Path, out_dir: Path) -> list[Path]:
@@ -231,4 +240,5 @@ def _summary_from_report(report_dir: Path) -> list[str]:
     """The summary bullets of the report just written (the same sentences, not recomputed)."""
     md = (report_dir / "report.md").read_text(encoding="utf-8")
     block = md.split("## Summary", 1)[1].split("\n## ", 1)[0]
-    return [line[2:].strip() for line in block.splitlines() if line.startswith("- ")]
+    # report.md writes labels as HTML entities; the paper escapes them for LaTeX instead.
+    return [html.unescape(line[2:].strip()) for line in block.splitlines() if line.startswith("- ")]
