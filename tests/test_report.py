@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from harness.report import aggregate
-from harness.report.cd_diagram import cliques_from_cd
 from harness.report.html import external_references
 from harness.report.palette import MARKERS, OKABE_ITO, strategy_styles
 
@@ -108,16 +107,6 @@ def test_log_axis_only_when_values_span_decades():
     assert not aggregate.wants_log([-1, 1000])
 
 
-def test_cliques_agree_with_the_analysis_implementation():
-    from harness.analysis.statistics import cd_cliques
-
-    ranks = {"a": 1.0, "b": 1.5, "c": 2.9, "d": 3.2, "e": 4.4}
-    mine = cliques_from_cd(ranks, 1.0)
-    assert mine == [["a", "b"], ["c", "d"]]
-    assert mine == cd_cliques(pd.Series(ranks), 1.0)
-
-
-# -- per-run views ---------------------------------------------------------------------------------
 def test_importance_is_seeded_and_finds_the_parameter_that_matters():
     from harness.report.run_views import importance
 

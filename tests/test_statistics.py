@@ -90,13 +90,6 @@ def test_a12_magnitude_thresholds():
     assert st.a12_magnitude(0.29) == "large"
 
 
-def test_cliques_of_critical_difference():
-    ranks = pd.Series({"a": 1.0, "b": 1.5, "c": 2.6, "d": 3.9})
-    assert st.cd_cliques(ranks, 1.25) == [["a", "b"], ["b", "c"]]
-    assert st.cd_cliques(ranks, 5.0) == [["a", "b", "c", "d"]]
-    assert st.cd_cliques(ranks, 0.1) == []
-
-
 def test_ranks_share_ties_like_rankdata():
     fin = pd.DataFrame({"problem": ["p"] * 4 + ["q"] * 4, "level": 1.0,
                         "strategy": list("abcd") * 2,

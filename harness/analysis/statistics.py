@@ -207,37 +207,6 @@ def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
     return nemenyi_q(k, alpha) * float(np.sqrt(k * (k + 1) / (6.0 * n)))
 
 
-def cd_cliques(avg_ranks: pd.Series, cd: float) -> list[list[str]]:
-    """Maximal groups of strategies whose average ranks all differ by less than ``cd``.
-
-    Parameters
-    ----------
-    avg_ranks : Series
-        Average rank per strategy.
-    cd : float
-        Critical difference.
-
-    Returns
-    -------
-    list of list of str
-        Each group sorted from best to worst rank, groups of at least two, none contained in
-        another (the bars joined in a critical-difference diagram).
-    """
-    ordered = avg_ranks.sort_values()
-    names = list(ordered.index)
-    values = ordered.to_numpy(dtype=float)
-    cliques: list[list[str]] = []
-    last_end = -1
-    for i in range(len(names)):
-        j = i
-        while j + 1 < len(names) and values[j + 1] - values[i] < cd:
-            j += 1
-        if j > i and j > last_end:
-            cliques.append(names[i:j + 1])
-            last_end = j
-    return cliques
-
-
 def holm(pvalues) -> np.ndarray:
     """Holm step-down adjusted p-values, same shape as ``pvalues`` (NaNs left as NaN)."""
     p = np.asarray(pvalues, dtype=float)

@@ -193,8 +193,12 @@ def _bayes(analysis, level) -> str | None:
             equivalent.append(f"{row['a']} and {row['b']}")
     rope = float(at["rope"].iloc[0])
     decided = sum(len(v) for v in beats.values()) + len(equivalent)
+    ranked = sorted(beats.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     parts = [f"{winner} is practically better than {_names(sorted(losers))}"
-             for winner, losers in sorted(beats.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+             for winner, losers in ranked[:MAX_NAMED_PAIRS - 1]]
+    if len(ranked) >= MAX_NAMED_PAIRS:
+        parts.append(f"{len(ranked) - MAX_NAMED_PAIRS + 1} more strategies beat others "
+                     "(see the pairwise table)")
     if equivalent:
         parts.append("practically equivalent: " + "; ".join(equivalent))
     head = (f"The Bayesian signed-rank test (probability >= 0.95, equivalence within {rope:g} "

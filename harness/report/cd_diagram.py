@@ -1,8 +1,10 @@
 """Critical-difference diagram in the style of Demsar (2006), Fig. 1.
 
-Strategies are placed on an axis of average ranks (1 = best, on the left); a bar of length
-CD (the Nemenyi critical difference) is drawn above the axis, and groups of strategies whose
-average ranks do not differ significantly (cliques) are joined by thick horizontal bars.
+Strategies are placed on an axis of average ranks (1 = best, on the left), and groups of
+strategies that no pairwise test separates are joined by thick horizontal bars. The groups
+come from the all-pairs Wilcoxon-Holm decisions of :mod:`harness.analysis.decisions` (as
+autorank draws them), not from a Nemenyi critical difference, so the diagram and the pairwise
+table cannot disagree; a CD bar is drawn only when a caller passes one.
 """
 
 from __future__ import annotations
@@ -16,34 +18,7 @@ from harness.report.palette import SINGLE_COLUMN, Style, paper_style
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["cliques_from_cd", "cd_diagram_figure"]
-
-
-def cliques_from_cd(avg_ranks: Mapping[str, float], cd: float) -> list[list[str]]:
-    """Maximal runs of rank-sorted strategies whose rank spread is below ``cd``.
-
-    Parameters
-    ----------
-    avg_ranks : mapping of str to float
-        Average rank of each strategy.
-    cd : float
-        Critical difference.
-
-    Returns
-    -------
-    list of list of str
-        Cliques of two or more strategies, none contained in another, ordered by best rank.
-    """
-    order = sorted(avg_ranks, key=lambda s: (avg_ranks[s], s))
-    ranks = np.array([avg_ranks[s] for s in order])
-    cliques: list[list[str]] = []
-    for i in range(len(order)):
-        j = i
-        while j + 1 < len(order) and ranks[j + 1] - ranks[i] < cd:
-            j += 1
-        if j > i and not any(set(order[i : j + 1]) <= set(c) for c in cliques):
-            cliques.append(order[i : j + 1])
-    return cliques
+__all__ = ["cd_diagram_figure"]
 
 
 def cd_diagram_figure(
@@ -65,7 +40,8 @@ def cd_diagram_figure(
     styles : mapping
         Strategy styles (the marker on the axis and the label colour).
     cliques : iterable of sequences of str, optional
-        Groups not significantly different; default :func:`cliques_from_cd` when ``cd`` is given.
+        Groups no significant test separates
+        (:func:`harness.analysis.decisions.cliques_from_decisions`).
     title : str, optional
         Figure title (e.g. the Friedman p-value).
     """
@@ -74,7 +50,7 @@ def cd_diagram_figure(
     order = sorted(ranks, key=lambda s: (ranks[s], s))
     k = len(order)
     if cliques is None:
-        cliques = cliques_from_cd(ranks, cd) if cd is not None else []
+        cliques = []
     cliques = [[s for s in c if s in ranks] for c in cliques]
     cliques = [sorted(c, key=lambda s: ranks[s]) for c in cliques if len(c) >= 2]
 
@@ -118,11 +94,11 @@ def cd_diagram_figure(
         ax.text(
             x_text,
             y + 0.02,
-            f"{name} ({ranks[name]:.2f})",
+            f"{(st.label if st and st.label else name)} ({ranks[name]:.2f})",
             ha="left" if left else "right",
             va="bottom",
             fontsize=6,
-            color=color if color != "#F0E442" else "black",  # yellow text is unreadable
+            color=color,
         )
     if title:
         ax.set_title(title, fontsize=6)

@@ -210,7 +210,8 @@ def rank_over_budget_figure(ranks: pd.DataFrame, styles: Mapping[str, Style], *,
     for name in styles:
         s = ranks[ranks["strategy"] == name].sort_values("budget")
         if not s.empty:
-            ax.plot(s["budget"], s["rank"], label=name, **styles[name].line_kwargs())
+            ax.plot(s["budget"], s["rank"], label=styles[name].label or name,
+                    **styles[name].line_kwargs())
     n = ranks["strategy"].nunique()
     ax.set_ylim(n + 0.3, 0.7)  # best rank at the top
     if ranks["budget"].max() / max(ranks["budget"].min(), 1e-12) > 20:
