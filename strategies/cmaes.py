@@ -9,6 +9,7 @@ Strategy With Increasing Population Size", CEC 2005. The ``cma`` package is not 
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import numpy as np
 
@@ -57,21 +58,22 @@ class CMAES(GenerationalStrategy):
         Stopping tolerances that trigger a restart.
     max_doublings : int
         Cap on IPOP population doublings.
-    active : bool
-        Active covariance update (tutorial Table 1 and eq. 46-47): the ``lambda - mu`` worst
-        samples get negative recombination weights in the rank-mu update, which shrinks
-        variance in bad directions. Off by default so stored runs keep their meaning; on BBOB
-        20-D it closes most of the gap to pycma, whose default it is (``bench/bench_bbob.py
-        --active``).
+
+    ``cmaes-active`` is the same with the active covariance update (tutorial Table 1 and eq.
+    46-47): the worst samples get negative recombination weights in the rank-mu update, which
+    shrinks variance in bad directions. pycma does this by default; on BBOB 20-D it closes most
+    of the gap to pycma (``bench/bench_bbob.py --active``). It is a separate name, not a
+    parameter, so stored ``cmaes`` runs keep their identity.
     """
 
     supports_conditionals = True
     supports_mixed = True
+    #: Whether the worst samples get negative weights (``cmaes-active``).
+    active: ClassVar[bool] = False
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
                  sigma0: float = 0.3, population: int | None = None, restarts: str = "ipop",
-                 tol_x: float = 1e-11, tol_fun: float = 1e-12, max_doublings: int = 8,
-                 active: bool = False) -> None:
+                 tol_x: float = 1e-11, tol_fun: float = 1e-12, max_doublings: int = 8) -> None:
         super().__init__(space, seed, budget, fidelity)
         if not sigma0 > 0:
             raise ValueError(f"cmaes: sigma0 must be > 0. Got {sigma0!r}.")
@@ -84,7 +86,6 @@ class CMAES(GenerationalStrategy):
         self.restarts = restarts
         self.tol_x, self.tol_fun = float(tol_x), float(tol_fun)
         self.max_doublings = int(max_doublings)
-        self.active = bool(active)
         self.n_restarts = 0
         self.max_batch = self.base_population
         self._reset(self.rng.random(self.dim), self.base_population)
@@ -215,3 +216,14 @@ class CMAES(GenerationalStrategy):
         if self.restarts == "ipop" and self.n_restarts <= self.max_doublings:
             lam = 2 * self.lam
         self._reset(self.rng.random(self.dim), lam)
+
+
+@strategy("cmaes-active")
+class ActiveCMAES(CMAES):
+    """The in-house CMA-ES with the active covariance update (negative weights for the worst
+    samples, tutorial Table 1; checked against pycma's ``RecombinationWeights``).
+
+    Parameters are those of ``cmaes``.
+    """
+
+    active = True
