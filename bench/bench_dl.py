@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--live-configs", type=int, default=8, help="fresh live configs (timings, live Spearman)")
     parser.add_argument("--rank-seeds", type=int, default=2, help="seeds of the live rank-agreement study")
     parser.add_argument("--rank-budget", type=float, default=4.0, help="cost budget (full evaluations) per live run")
+    parser.add_argument("--skip-live", action="store_true", help="only the surrogate's own figures (no torch training)")
     parser.add_argument("--study-seeds", type=int, default=20)
     parser.add_argument("--study-budget", type=float, default=100.0)
     args = parser.parse_args()
@@ -144,19 +145,22 @@ def main() -> None:
     frame = pq.read_table(TABLE).to_pandas()
     print(f"table: {TABLE.name}, {frame.config_id.nunique()} configs x {frame.seed.nunique()} seeds, {len(frame):,} rows")
 
-    space = problems.create("lcnet-digits").space
+    from problems.dl.lcnet_space import lcnet_space
+
+    space = lcnet_space()
     fresh = sobol_configs(space, args.live_configs, seed=1)
-    live = live_timings(fresh)
-    print("\n## lcnet-digits (live, one core)")
-    for label, key in (("1 epoch", "one"), ("50 epochs", "fifty")):
-        print(f"seconds per evaluation at {label}: CPU median {np.median(live[key + '_cpu']):.2f}, max "
-              f"{live[key + '_cpu'].max():.2f}; wall median {np.median(live[key]):.2f}, max {live[key].max():.2f} "
-              f"({args.live_configs} fresh Sobol configs, patience 0)")
-    scratch = live["ten_cpu"] + live["fifty_cpu"]
-    continued = live["ten_cpu"] + live["rest_cpu"]
-    print(f"10 then 50 epochs (patience 0): continued {continued.sum():.1f} CPU s vs from scratch {scratch.sum():.1f} CPU s "
-          f"(saving {1 - continued.sum() / scratch.sum():.0%}); charged {live['charged_continued'].mean():.2f} vs "
-          f"{live['charged_scratch'].mean():.2f} full evaluations; continued values equal straight-through: yes")
+    live = None if args.skip_live else live_timings(fresh)
+    if live is not None:
+        print("\n## lcnet-digits (live, one core)")
+        for label, key in (("1 epoch", "one"), ("50 epochs", "fifty")):
+            print(f"seconds per evaluation at {label}: CPU median {np.median(live[key + '_cpu']):.2f}, max "
+                  f"{live[key + '_cpu'].max():.2f}; wall median {np.median(live[key]):.2f}, max {live[key].max():.2f} "
+                  f"({args.live_configs} fresh Sobol configs, patience 0)")
+        scratch = live["ten_cpu"] + live["fifty_cpu"]
+        continued = live["ten_cpu"] + live["rest_cpu"]
+        print(f"10 then 50 epochs (patience 0): continued {continued.sum():.1f} CPU s vs from scratch {scratch.sum():.1f} CPU s "
+              f"(saving {1 - continued.sum() / scratch.sum():.0%}); charged {live['charged_continued'].mean():.2f} vs "
+              f"{live['charged_scratch'].mean():.2f} full evaluations; continued values equal straight-through: yes")
 
     print("\n## lcnet-digits-surrogate")
     t0 = time.perf_counter()
@@ -172,22 +176,23 @@ def main() -> None:
     print(f"held-out table configs (5 folds, {cv['configs']} configs x {cv['seeds']} seeds): Spearman {cv['spearman']:.3f} "
           f"vs one seed ({cv['spearman_vs_mean']:.3f} vs the seed mean); noise ceiling (seed vs seed) {cv['ceiling']:.3f}; "
           f"seconds per epoch Spearman {cv['runtime_spearman']:.3f} vs one seed (ceiling {cv['runtime_ceiling']:.3f})")
-    mean_model = LCNetSurrogate(noise=False)
-    predicted = [e.value for e in mean_model.evaluate_batch(fresh, [50] * len(fresh), range(len(fresh)))]
-    pred_sec = [e.info["seconds_per_epoch"] for e in mean_model.evaluate_batch(fresh, [50] * len(fresh), range(len(fresh)))]
-    print(f"fresh live evaluations ({len(fresh)} configs, seed 0): Spearman {spearmanr(predicted, live['value']).statistic:.3f}; "
-          f"seconds per epoch Spearman {spearmanr(pred_sec, live['sec_per_epoch']).statistic:.3f}")
+    if live is not None:
+        mean_model = LCNetSurrogate(noise=False)
+        predicted = [e.value for e in mean_model.evaluate_batch(fresh, [50] * len(fresh), range(len(fresh)))]
+        pred_sec = [e.info["seconds_per_epoch"] for e in mean_model.evaluate_batch(fresh, [50] * len(fresh), range(len(fresh)))]
+        print(f"fresh live evaluations ({len(fresh)} configs, seed 0): Spearman {spearmanr(predicted, live['value']).statistic:.3f}; "
+              f"seconds per epoch Spearman {spearmanr(pred_sec, live['sec_per_epoch']).statistic:.3f}")
 
-    print("\n## strategy ranks, live vs surrogate")
-    budget = Budget(args.rank_budget, "cost")
-    seeds = range(args.rank_seeds)
-    live_means, _, live_wall = study(lambda: problems.create("lcnet-digits"), RANK_STRATEGIES, seeds, budget)
-    sur_means, _, sur_wall = study(LCNetSurrogate, RANK_STRATEGIES, seeds, budget)
-    tau = kendalltau([live_means[n] for n in RANK_STRATEGIES], [sur_means[n] for n in RANK_STRATEGIES]).statistic
-    for name in RANK_STRATEGIES:
-        print(f"  {name:16s} live {live_means[name]:.4f}   surrogate {sur_means[name]:.4f}")
-    print(f"Kendall tau of strategy means ({len(RANK_STRATEGIES)} strategies x {args.rank_seeds} seeds, budget "
-          f"{args.rank_budget:g} full evaluations): {tau:.2f}; wall {live_wall:.0f} s live vs {sur_wall:.1f} s surrogate")
+        print("\n## strategy ranks, live vs surrogate")
+        budget = Budget(args.rank_budget, "cost")
+        seeds = range(args.rank_seeds)
+        live_means, _, live_wall = study(lambda: problems.create("lcnet-digits"), RANK_STRATEGIES, seeds, budget)
+        sur_means, _, sur_wall = study(LCNetSurrogate, RANK_STRATEGIES, seeds, budget)
+        tau = kendalltau([live_means[n] for n in RANK_STRATEGIES], [sur_means[n] for n in RANK_STRATEGIES]).statistic
+        for name in RANK_STRATEGIES:
+            print(f"  {name:16s} live {live_means[name]:.4f}   surrogate {sur_means[name]:.4f}")
+        print(f"Kendall tau of strategy means ({len(RANK_STRATEGIES)} strategies x {args.rank_seeds} seeds, budget "
+              f"{args.rank_budget:g} full evaluations): {tau:.2f}; wall {live_wall:.0f} s live vs {sur_wall:.1f} s surrogate")
 
     print("\n## a study the live task could not afford")
     budget = Budget(args.study_budget, "cost")
