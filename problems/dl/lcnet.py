@@ -42,7 +42,8 @@ class LCNetDigits(CurveTask):
 
     Training runs on one thread with deterministic algorithms; the trial seed seeds the
     initial weights and, per epoch, shuffling, augmentation and dropout. A full 50-epoch
-    evaluation takes about 1-8 s on one core (``bench/bench_dl.py``).
+    evaluation takes 2.7 CPU seconds (median; max 3.4) on one core (``bench/bench_dl.py``;
+    wall time is longer on a shared machine).
 
     Hyperparameters (conditional ones name their parent):
 
