@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from sklearn.ensemble import RandomForestRegressor
+from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 
 from harness.protocols import Evaluation, Fidelity, Problem
 from harness.registry import problem
@@ -82,8 +82,8 @@ def objective_of_curves(curves: Mapping[str, np.ndarray], patience: np.ndarray, 
 #: (Adam's is torch's default; the others common practice for these optimisers).
 _REFERENCE_LR = {"sgd": 0.1, "adam": 1e-3, "rmsprop": 1e-3, "adagrad": 0.03}
 _TRAIN_IMAGES = 898
-#: Raw parameters kept next to the derived features (scaled to [0, 1], inactive -1).
-_RAW = ("optimizer", "arch", "batch_norm", "augmentation", "dropout", "patience")
+#: Every raw parameter is kept next to the derived features (scaled to [0, 1], inactive -1).
+_RAW = tuple(p.name for p in lcnet_space().params)
 FEATURES = ("log_lr_vs_reference", "abs_log_lr_vs_reference", "log_mean_lr", "log_total_step", "log_l1_mass",
             "log_total_decay", "log_weights", *_RAW)
 
@@ -158,14 +158,14 @@ def _timing_features(space, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
 
 
 def _features(space, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
-    """The fixed feature encoding of configs ``(n, 13)`` (:data:`FEATURES`).
+    """The fixed feature encoding of configs ``(n, 31)`` (:data:`FEATURES`).
 
     Derived features describe the training dynamics a few dozen table configs cannot teach
     trees from the raw 24 parameters: the effective rate (SGD's divided by 1 - momentum)
     against a typical rate of its optimiser, the mean rate over the schedule, the total step
     (mean rate x number of steps), the L1 mass (penalty x number of weights), the total
-    weight decay, and the network size; then the raw parameters of :data:`_RAW` scaled to
-    [0, 1] (categoricals by choice index, inactive -1). Column-wise numpy, so a batch of
+    weight decay, and the network size; then every raw parameter scaled to [0, 1] (log scale
+    where the space says so, categoricals by choice index, inactive -1). Column-wise numpy, so a batch of
     10,000 configs takes milliseconds.
     """
     if not configs:
@@ -190,7 +190,10 @@ def _features(space, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
             columns.append(np.array([-1.0 if v is None else lookup[str(v)] for v in raw]))
         else:
             values = np.array([np.nan if v is None else float(v) for v in raw])
-            columns.append(np.nan_to_num((values - param.low) / (param.high - param.low), nan=-1.0))
+            low, high = float(param.low), float(param.high)
+            if param.log:
+                values, low, high = np.log(values), np.log(low), np.log(high)
+            columns.append(np.nan_to_num((values - low) / (high - low), nan=-1.0))
     return np.column_stack(columns)
 
 
@@ -210,7 +213,7 @@ def standard_normals(seeds: Sequence[int], streams: int) -> np.ndarray:
 
 
 class SurrogateModel:
-    """Random-forest regression (``random_state=0``, one thread) from the fixed feature
+    """Extra-trees regression (``random_state=0``, one thread) from the fixed feature
     encoding of configs (:func:`_features`) to curves.
 
     Targets per config (mean over its seeds): log cross-entropy and error rate, validation and
@@ -249,8 +252,8 @@ class SurrogateModel:
         self.seconds_noise = float(np.sqrt(np.mean(sec_res**2))) if len(ids) < len(index) else 0.0
         self.targets = np.hstack(columns)
         self.X = _features(self.space, [configs[i] for i in first])
-        self.model = RandomForestRegressor(n_estimators=n_estimators, min_samples_leaf=2, max_features=0.5,
-                                           random_state=0, n_jobs=1)
+        self.model = ExtraTreesRegressor(n_estimators=n_estimators, min_samples_leaf=2, max_features=0.5,
+                                         random_state=0, n_jobs=1)
         self.model.fit(self.X, self.targets)
         # Seconds per epoch depend on other things than the curve does (work per step, steps
         # per epoch), so they get their own forest on their own features.
@@ -409,5 +412,5 @@ LCNetSurrogate.__doc__ = LCNetSurrogate.__doc__.replace(
 
 @problem("lcnet-digits-surrogate")
 def lcnet_digits_surrogate(*, instance: int | None = None, **kwargs: Any) -> LCNetSurrogate:
-    """lcnet-digits-surrogate: lcnet-digits predicted by a random forest fitted from its shipped table."""
+    """lcnet-digits-surrogate: lcnet-digits predicted by extra trees fitted from its shipped table."""
     return LCNetSurrogate(instance=instance, **kwargs)
