@@ -247,3 +247,18 @@ def test_report_says_how_many_stored_runs_it_ignored(tmp_path: Path):
     build_report(tmp_path / "r", max_run_views=0)
     summary = (tmp_path / "r" / "report" / "report.md").read_text().split("## Suite")[0]
     assert "2 stored runs are ignored" in summary and "--all-runs" in summary
+
+
+def test_report_shows_bayesmarks_score_beside_ours(tmp_path: Path):
+    from harness.benchmark import run_suite
+    from harness.report import build_report
+
+    suite = tmp_path / "suite.toml"
+    suite.write_text('name = "bm"\nseed = 0\nseeds = 1\nbudget = 4\n'
+                     'problems = ["bayesmark-DT-breast-acc"]\nstrategies = ["random", "tpe"]\n')
+    run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
+    build_report(tmp_path / "r", max_run_views=0)
+    md = (tmp_path / "r" / "report" / "report.md").read_text()
+    assert "Bayesmark normalised score" in md
+    table = md.split("Bayesmark normalised score", 1)[1]
+    assert "| random |" in table and "| tpe |" in table

@@ -92,7 +92,8 @@ def bayes_signed_rank(a, b, rope: float, *, seed: int = 0, n_samples: int = N_SA
     a, b = a[keep], b[keep]
     both_infinite = np.isinf(a) & np.isinf(b) & (np.sign(a) == np.sign(b))
     # Positive z: a is lower (better). Two failures of the same kind are a tie.
-    z = np.where(both_infinite, 0.0, b - a)
+    with np.errstate(invalid="ignore"):  # inf - inf where both failed: masked just below
+        z = np.where(both_infinite, 0.0, b - a)
     z = np.concatenate([[0.0], z])
     with np.errstate(invalid="ignore"):
         sums = z[:, None] + z[None, :]

@@ -100,6 +100,20 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
+def _bayesmark_block(df: pd.DataFrame) -> Table | None:
+    """Bayesmark's own normalised score beside ours, for suites with Bayesmark problems."""
+    names = df["problem_name"].astype(str) if "problem_name" in df.columns else pd.Series([], dtype=str)
+    bayesmark = df[names.str.startswith("bayesmark-")]
+    if bayesmark.empty:
+        return None
+    from harness.analysis.bayesmark_score import bayesmark_scores
+
+    scores = bayesmark_scores(bayesmark)
+    return Table("Bayesmark normalised score over its problems (Bayesmark's scoring.rst: 0 = median "
+                 "of one random evaluation, 100 = best known value; mean over problems, +/- half-width)",
+                 scores.round(2))
+
+
 def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], exports: list[Path], out_dir: Path) -> Document:
     """The whole report document.
 
@@ -151,6 +165,9 @@ def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], expo
     tab.add(Paragraph("Every table is also written as LaTeX (booktabs) and CSV under tables/."))
     for block in table_blocks(tables, out_dir):
         tab.add(block)
+    bayesmark = _bayesmark_block(df)
+    if bayesmark is not None:
+        tab.add(bayesmark)
     doc.sections.append(tab)
 
     suite_figs = [f for f in gallery.figures if not f.name.startswith(RUN_VIEW_PREFIXES)]
