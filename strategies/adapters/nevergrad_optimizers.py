@@ -133,13 +133,17 @@ class NevergradOptimizer(Strategy):
     def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
         """Ask the optimiser ``n`` candidates.
 
-        Asynchronous: Nevergrad's ask/tell allows candidates in flight (``batch_size``, its
-        ``num_workers``, says how many to plan for); the ``pending`` ones are asked here.
+        Asynchronous up to ``batch_size`` (Nevergrad's ``num_workers``) candidates in flight;
+        beyond that it returns nothing and the worker idles until a result is told. Nevergrad
+        optimisers planned for fewer workers may block inside ``ask`` while a candidate is
+        untold (its recast optimisers, e.g. the Cobyla that NGOpt picks for small continuous
+        budgets, wait on a thread for the previous loss), so asking more would hang the run.
         """
         out = []
+        room = max(0, self.max_batch - len(self._pending))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", self._ng.errors.NevergradRuntimeWarning)
-            for _ in range(n):
+            for _ in range(min(n, room)):
                 candidate = self._optimizer.ask()
                 key = self._asked
                 self._asked += 1
