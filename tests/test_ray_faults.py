@@ -134,7 +134,10 @@ def test_a_dead_raylet_or_gcs_stops_the_suite_unstored_and_non_zero(tmp_path, pl
     runs = store.runs()
     assert (runs.run_status != "failed").all()  # Ray's failure is not the runs' failure
     assert 0 < len(runs) < 120
-    assert wait_until_gone(marker) == []
+    # Workers of a raylet whose GCS died can take tens of seconds to notice on a loaded
+    # machine (seen: two processes still there after 20 s, gone in a rerun): wait longer
+    # here, still requiring that nothing is left.
+    assert wait_until_gone(marker, seconds=60.0) == []
     # A plain rerun runs exactly the rest.
     suite = tmp_path / "suite.toml"
     again = subprocess.run([sys.executable, "-m", "harness", "run", str(suite), "--results", str(tmp_path / "r"),
