@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -48,11 +47,11 @@ def real_tasks() -> list[str]:
 
 
 def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
-                              capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+    """Short commit of the checkout (the harness's own git lookup), or "unknown"."""
+    from harness.environment import git_commit
+
+    commit = git_commit(ROOT).get("commit")
+    return commit[:7] if commit else "unknown"
 
 
 def main(argv=None) -> int:
