@@ -28,7 +28,8 @@ records a result only at the first report at or past a rung, and HyperBand conti
 trial below its bracket's milestone without looking at the value. Differences from a live
 Ray run, all stated: (1) our problems do not resume, so a promoted trial is re-evaluated at
 the higher fidelity and pays its full cost (the harness's cost model, the same for our own
-Hyperband/ASHA); (2) one trial runs at a time (``max_batch = 1``, Ray Tune on one worker);
+Hyperband/ASHA); (2) with one worker one trial runs at a time (``max_batch = 1``); with k
+workers (``workers = k``) up to k Ray trials run side by side, one step each;
 (3) ASHA uses one bracket: with several, Ray draws the bracket from the *global*
 ``np.random`` (``AsyncHyperBandScheduler.on_trial_add``), which would break seeding. As in
 Ray, a trial stopped while paused reports no result to the searcher.
@@ -125,8 +126,13 @@ class _TuneLoop:
         trial.set_status(self._RayTrial.TERMINATED)
 
     # -- what the strategy calls -------------------------------------------------------------
-    def next_trial(self) -> Any:
-        """The trial that runs next: a continued one, the scheduler's choice, or a new one."""
+    def next_trial(self, in_flight: int = 0) -> Any:
+        """The trial that runs next: a continued one, the scheduler's choice, or a new one.
+
+        ``None`` when the scheduler has nothing to run while ``in_flight`` steps are still
+        running (a synchronous bracket waiting at its milestone): the worker idles, as a Ray
+        worker does. With nothing in flight that would be a deadlock, hence an error.
+        """
         if self._continued:
             return self._continued.pop(0)
         # TuneController.step: top up the pending queue from the searcher, then let the
@@ -136,6 +142,8 @@ class _TuneLoop:
             self._add_trial()
         trial = self.scheduler.choose_trial_to_run(self)
         if trial is None:
+            if in_flight > 0:
+                return None
             raise RuntimeError(f"{type(self.scheduler).__name__} chose no trial among pending ones.")
         trial.set_status(self._RayTrial.RUNNING)
         return trial
@@ -188,7 +196,9 @@ class _RaySchedulerStrategy(Strategy):
     """Shared driver: one :class:`_TuneLoop` over a real Ray Tune scheduler."""
 
     needs_fidelity = True
-    max_batch = 1  # one simulated Ray worker: a trial runs to its decision before the next
+    # With one worker a trial runs to its decision before the next; with k workers the event
+    # loop passes the steps in flight (``pending``) and up to k trials run at once.
+    max_batch = 1
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
                  searcher: str = "basic", max_pending_trials: int | None = None) -> None:
@@ -226,11 +236,18 @@ class _RaySchedulerStrategy(Strategy):
         # 6 * 0.05 is 0.30000000000000004: keep fidelities readable in stored results.
         return min(max(float(f"{value:.12g}"), fid.low), fid.high)
 
-    def ask(self, n: int) -> list[Suggestion]:
-        """The next ``n`` trial steps, each at its trial's next milestone."""
-        out = []
+    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
+        """The next ``n`` trial steps, each at its trial's next milestone.
+
+        With steps in flight (``pending``, k workers) each new step comes from another Ray
+        trial, as Ray Tune runs one step per trial on each of its workers; fewer than ``n``
+        come back when the scheduler must wait for a running step.
+        """
+        out: list[Suggestion] = []
         for _ in range(n):
-            trial = self._loop.next_trial()
+            trial = self._loop.next_trial(in_flight=len(pending) + len(out))
+            if trial is None:
+                break
             units = self._next_time(trial)
             out.append(Suggestion(self._loop.config(trial), fidelity=self._fidelity(units),
                                   tag=(trial.trial_id, units)))
