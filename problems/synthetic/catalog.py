@@ -1,38 +1,29 @@
-"""Registers every synthetic function and its variants under explicit names.
+"""The ``@synthetic_problem`` decorator: registers a synthetic function and its variants.
 
-For each family ``F`` (fixed dimension) or ``F-{dim}d`` (scalable):
+A function class is registered where it is defined, by decorating it; nothing keeps a list of
+them. For a family ``F`` (fixed dimension) or ``F-{dim}d`` (scalable, ``dim`` left ``None``)
+the decorator registers the variants it is given (all three by default):
 
-- ``F`` / ``F-{dim}d``: the function;
-- ``F-noisy`` / ``F-noisy-{dim}d``: additive Gaussian noise with the family's
+- ``""``: ``F`` / ``F-{dim}d``, the function;
+- ``"noisy"``: ``F-noisy`` / ``F-noisy-{dim}d``, additive Gaussian noise with the family's
   ``default_noise_sd`` (any function also takes ``noise_sd=`` as a suite parameter);
-- ``F-mixed`` / ``F-mixed-{dim}d``: the last ``max(1, d // 2)`` axes integer and, for
-  ``d >= 3``, the axis before them categorical (11 grid levels through the optimum);
-- ``branin-mf``, ``hartmann3-mf``, ``hartmann6-mf``: multi-fidelity versions.
+- ``"mixed"``: ``F-mixed`` / ``F-mixed-{dim}d``, the last ``max(1, d // 2)`` axes integer and,
+  for ``d >= 3``, the axis before them categorical (11 grid levels through the optimum).
 
-Every factory accepts ``instance`` (a seeded shift/rotation of the optimum, value kept
+The multi-fidelity versions (``branin-mf``, ``hartmann3-mf``, ``hartmann6-mf``) register only
+``""``. Every factory accepts ``instance`` (a seeded shift/rotation of the optimum, value kept
 exact) and the keywords of :class:`~problems.synthetic.base.SyntheticFunction`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from harness.registry import problem
 
 from problems.synthetic.base import SyntheticFunction
-from problems.synthetic.classic2d import Branin, GoldsteinPrice, SixHumpCamel
-from problems.synthetic.hartmann import Hartmann3, Hartmann6
-from problems.synthetic.michalewicz import Michalewicz
-from problems.synthetic.multifidelity import BraninMF, Hartmann3MF, Hartmann6MF
-from problems.synthetic.scalable import Ackley, Griewank, Levy, Rastrigin, Rosenbrock, Sphere, StyblinskiTang
 
-__all__ = ["FIXED", "SCALABLE", "MULTI_FIDELITY", "mixed_dims"]
-
-FIXED: list[type[SyntheticFunction]] = [Branin, SixHumpCamel, GoldsteinPrice, Hartmann3, Hartmann6]
-SCALABLE: list[type[SyntheticFunction]] = [
-    Rosenbrock, Ackley, Rastrigin, Levy, StyblinskiTang, Griewank, Michalewicz, Sphere,
-]
-MULTI_FIDELITY: list[type[SyntheticFunction]] = [BraninMF, Hartmann3MF, Hartmann6MF]
+__all__ = ["synthetic_problem", "mixed_dims", "VARIANTS"]
 
 
 def mixed_dims(d: int) -> dict[str, int]:
@@ -40,7 +31,8 @@ def mixed_dims(d: int) -> dict[str, int]:
     return {"integer_dims": max(1, d // 2), "categorical_dims": 1 if d >= 3 else 0}
 
 
-_VARIANTS: dict[str, tuple[str, Callable[[type, int], dict[str, Any]]]] = {
+#: Variant suffix -> (note appended to the factory's docstring, settings for dimension ``d``).
+VARIANTS: dict[str, tuple[str, Callable[[type, int], dict[str, Any]]]] = {
     "": ("", lambda cls, d: {}),
     "noisy": (
         "With additive Gaussian noise of sd ``default_noise_sd``.",
@@ -50,8 +42,9 @@ _VARIANTS: dict[str, tuple[str, Callable[[type, int], dict[str, Any]]]] = {
 }
 
 
-def _register(cls: type[SyntheticFunction], variant: str, template: str) -> None:
-    note, settings = _VARIANTS[variant]
+def _register(cls: type[SyntheticFunction], variant: str) -> None:
+    note, settings = VARIANTS[variant]
+    template = cls.family + (f"-{variant}" if variant else "") + ("" if cls.dim is not None else "-{dim}d")
     if cls.dim is not None:
 
         def factory(*, instance: int | None = None, **params: Any) -> SyntheticFunction:
@@ -68,15 +61,20 @@ def _register(cls: type[SyntheticFunction], variant: str, template: str) -> None
     factory.__doc__ = (cls.__doc__ or "") + ("\n\n    " + note if note else "")
 
 
-def _register_all() -> None:
-    for cls in FIXED:
-        for variant in _VARIANTS:
-            _register(cls, variant, cls.family + (f"-{variant}" if variant else ""))
-    for cls in SCALABLE:
-        for variant in _VARIANTS:
-            _register(cls, variant, cls.family + (f"-{variant}" if variant else "") + "-{dim}d")
-    for cls in MULTI_FIDELITY:
-        _register(cls, "", cls.family)
+def synthetic_problem(cls: type[SyntheticFunction] | None = None, *, variants: Sequence[str] = tuple(VARIANTS)):
+    """Class decorator: register ``cls`` under its ``family`` name with each of ``variants``.
 
+    Usable bare (``@synthetic_problem``: every variant) or with ``variants=("",)``. The class
+    is returned unchanged, so a decorated function may be subclassed (the multi-fidelity
+    versions are) without registering the subclass.
+    """
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown synthetic variant {unknown[0]!r}; known: {sorted(VARIANTS)}")
 
-_register_all()
+    def register(target: type[SyntheticFunction]) -> type[SyntheticFunction]:
+        for variant in variants:
+            _register(target, variant)
+        return target
+
+    return register(cls) if cls is not None else register

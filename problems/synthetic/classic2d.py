@@ -7,10 +7,12 @@ import math
 import numpy as np
 
 from problems.synthetic.base import SyntheticFunction
+from problems.synthetic.catalog import synthetic_problem
 
 __all__ = ["Branin", "SixHumpCamel", "GoldsteinPrice"]
 
 
+@synthetic_problem
 class Branin(SyntheticFunction):
     r"""Branin (Branin-Hoo) function.
 
@@ -47,6 +49,7 @@ class Branin(SyntheticFunction):
         return np.column_stack([g * (self.c - 2 * self.b * x0) - self.s * (1 - self.t) * np.sin(x0), g])
 
 
+@synthetic_problem
 class SixHumpCamel(SyntheticFunction):
     r"""Six-hump camel function.
 
@@ -79,6 +82,7 @@ class SixHumpCamel(SyntheticFunction):
         return np.column_stack([8 * x - 8.4 * x**3 + 2 * x**5 + y, x - 8 * y + 16 * y**3])
 
 
+@synthetic_problem
 class GoldsteinPrice(SyntheticFunction):
     r"""Goldstein-Price function.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from problems.synthetic.base import SyntheticFunction
+from problems.synthetic.catalog import synthetic_problem
 
 __all__ = ["Hartmann", "Hartmann3", "Hartmann6"]
 
@@ -40,6 +41,7 @@ class Hartmann(SyntheticFunction):
         return 2 * np.einsum("ni,ij,nij->nj", wells, self.A, diff)
 
 
+@synthetic_problem
 class Hartmann3(Hartmann):
     """Hartmann-3 on :math:`[0, 1]^3` (see :class:`Hartmann`).
 
@@ -56,6 +58,7 @@ class Hartmann3(Hartmann):
     optimizers = np.array([[0.11458887665749713, 0.5556488946176636, 0.8525469846855153]])
 
 
+@synthetic_problem
 class Hartmann6(Hartmann):
     """Hartmann-6 on :math:`[0, 1]^6` (see :class:`Hartmann`).
 

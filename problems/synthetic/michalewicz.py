@@ -8,6 +8,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from problems.synthetic.catalog import synthetic_problem
 from problems.synthetic.scalable import Scalable
 
 __all__ = ["Michalewicz", "michalewicz_axis_minimum"]
@@ -35,6 +36,7 @@ def michalewicz_axis_minimum(i: int) -> tuple[float, float]:
     return float(res.x), float(res.fun)
 
 
+@synthetic_problem
 class Michalewicz(Scalable):
     r"""Michalewicz function :math:`f(x) = -\sum_{i=1}^d \sin(x_i) \sin^{2m}(i x_i^2 / \pi)`, m = 10.
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from harness.protocols import Fidelity
 
+from problems.synthetic.catalog import synthetic_problem
 from problems.synthetic.classic2d import Branin
 from problems.synthetic.hartmann import Hartmann3, Hartmann6
 
@@ -32,6 +33,7 @@ def boca_cost(s: np.ndarray) -> np.ndarray:
     return 0.05 + 0.95 * np.asarray(s, dtype=float) ** 1.5
 
 
+@synthetic_problem(variants=("",))
 class BraninMF(Branin):
     r"""Multi-fidelity Branin: :class:`Branin` with :math:`b(s) = b - 0.01 (1 - s)`,
     :math:`c(s) = c - 0.1 (1 - s)`, :math:`t(s) = t + 0.005 (1 - s)`, fidelity
@@ -71,6 +73,7 @@ class _HartmannMF:
         return boca_cost(s)
 
 
+@synthetic_problem(variants=("",))
 class Hartmann3MF(_HartmannMF, Hartmann3):
     r"""Multi-fidelity Hartmann-3: :class:`Hartmann3` with weights
     :math:`\alpha_i(s) = \alpha_i - 0.1 (1 - s)` (shallower wells at low fidelity), fidelity
@@ -83,6 +86,7 @@ class Hartmann3MF(_HartmannMF, Hartmann3):
     family = "hartmann3-mf"
 
 
+@synthetic_problem(variants=("",))
 class Hartmann6MF(_HartmannMF, Hartmann6):
     r"""Multi-fidelity Hartmann-6: :class:`Hartmann6` with weights
     :math:`\alpha_i(s) = \alpha_i - 0.1 (1 - s)`, fidelity :math:`s \in [0.05, 1]`, cost

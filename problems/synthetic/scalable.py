@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from problems.synthetic.base import SyntheticFunction
+from problems.synthetic.catalog import synthetic_problem
 
 __all__ = ["Scalable", "Rosenbrock", "Ackley", "Rastrigin", "Levy", "StyblinskiTang", "Griewank", "Sphere"]
 
@@ -31,6 +32,7 @@ class Scalable(SyntheticFunction):
         return np.array([self.domain] * d, dtype=float), self.value_per_dim * d, np.full((1, d), self.optimum_1d)
 
 
+@synthetic_problem
 class Rosenbrock(Scalable):
     r"""Rosenbrock function :math:`f(x) = \sum_{i<d-1} 100 (x_{i+1} - x_i^2)^2 + (1 - x_i)^2`.
 
@@ -61,6 +63,7 @@ class Rosenbrock(Scalable):
         return G
 
 
+@synthetic_problem
 class Ackley(Scalable):
     r"""Ackley function.
 
@@ -96,6 +99,7 @@ class Ackley(Scalable):
         return pull[:, None] * X + (waves * self.c / d)[:, None] * np.sin(self.c * X)
 
 
+@synthetic_problem
 class Rastrigin(Scalable):
     r"""Rastrigin function :math:`f(x) = 10 d + \sum (x_i^2 - 10 \cos(2\pi x_i))`.
 
@@ -118,6 +122,7 @@ class Rastrigin(Scalable):
         return 2 * X + 20 * math.pi * np.sin(2 * math.pi * X)
 
 
+@synthetic_problem
 class Levy(Scalable):
     r"""Levy function, with :math:`w_i = 1 + (x_i - 1)/4`:
 
@@ -159,6 +164,7 @@ class Levy(Scalable):
         return G / 4
 
 
+@synthetic_problem
 class StyblinskiTang(Scalable):
     r"""Styblinski-Tang function :math:`f(x) = \tfrac12 \sum (x_i^4 - 16 x_i^2 + 5 x_i)`.
 
@@ -187,6 +193,7 @@ class StyblinskiTang(Scalable):
         return 2 * X * X * X - 16 * X + 2.5
 
 
+@synthetic_problem
 class Griewank(Scalable):
     r"""Griewank function :math:`f(x) = 1 + \sum x_i^2 / 4000 - \prod \cos(x_i / \sqrt{i})`.
 
@@ -216,6 +223,7 @@ class Griewank(Scalable):
         return X / 2000 + before * after * np.sin(X / root) / root
 
 
+@synthetic_problem
 class Sphere(Scalable):
     r"""Sphere function :math:`f(x) = \sum x_i^2` on :math:`[-5.12, 5.12]^d`.
 
