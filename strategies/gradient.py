@@ -17,7 +17,10 @@ import numpy as np
 from harness.protocols import Budget, Fidelity, Strategy, StrategyError, Suggestion, Trial
 from harness.registry import strategy
 from harness.space import Categorical, Float, Space
-from strategies._evolution import fitness
+from harness.validation import Interval, Options, check_parameters
+from harness.variants import variant
+from strategies.descent_steps import backtrack, bfgs_update, finite_difference, probe_points, quasi_newton_direction
+from strategies.evolution import fitness
 
 _GRADIENTS = ("auto", "exact", "finite-difference")
 _SCHEMES = ("forward", "central")
@@ -138,22 +141,16 @@ class GradientDescent(Strategy):
                  armijo: float = 1e-4, max_backtracks: int = 8, gtol: float = 1e-10,
                  ftol: float = 1e-9, patience: int = 3, restart_sigma: float = 0.1) -> None:
         super().__init__(space, seed, budget, fidelity)
-        if gradient not in _GRADIENTS:
-            raise ValueError(f"gradient: gradient must be one of {_GRADIENTS}. Got {gradient!r}.")
-        if direction not in _DIRECTIONS:
-            raise ValueError(f"gradient: direction must be one of {_DIRECTIONS}. Got {direction!r}.")
-        if discrete not in _DISCRETE:
-            raise ValueError(f"gradient: discrete must be one of {_DISCRETE}. Got {discrete!r}.")
-        if fd_scheme not in _SCHEMES:
-            raise ValueError(f"gradient: fd_scheme must be one of {_SCHEMES}. Got {fd_scheme!r}.")
-        for label, value in (("fd_step", fd_step), ("initial_step", initial_step), ("max_step", max_step),
-                             ("min_step", min_step), ("armijo", armijo), ("restart_sigma", restart_sigma)):
-            if not value > 0:
-                raise ValueError(f"gradient: {label} must be > 0. Got {value!r}.")
-        if not 0 < armijo < 1:
-            raise ValueError(f"gradient: armijo must be in (0, 1). Got {armijo!r}.")
-        if max_backtracks < 0 or patience < 1:
-            raise ValueError("gradient: max_backtracks must be >= 0 and patience >= 1.")
+        positive = Interval(float, 0, None, closed="neither")
+        check_parameters(f"strategy '{self.name}'", {
+            "gradient": Options(*_GRADIENTS), "direction": Options(*_DIRECTIONS), "discrete": Options(*_DISCRETE),
+            "fd_scheme": Options(*_SCHEMES), "fd_step": positive, "initial_step": positive, "max_step": positive,
+            "min_step": positive, "armijo": Interval(float, 0, 1, closed="neither"), "restart_sigma": positive,
+            "max_backtracks": Interval(int, 0, None), "patience": Interval(int, 1, None),
+            "gtol": Interval(float, 0, None), "ftol": Interval(float, 0, None),
+        }, gradient=gradient, direction=direction, discrete=discrete, fd_scheme=fd_scheme, fd_step=fd_step,
+            initial_step=initial_step, max_step=max_step, min_step=min_step, armijo=armijo,
+            restart_sigma=restart_sigma, max_backtracks=max_backtracks, patience=patience, gtol=gtol, ftol=ftol)
         self.check_compatible(space, fidelity)
         self.mode = gradient
         self.direction = direction
@@ -273,7 +270,7 @@ class GradientDescent(Strategy):
                 return x, f  # a stationary point of the box-constrained problem
             direction = None
             if inverse_hessian is not None:
-                direction = self._quasi_newton(inverse_hessian, g, steepest != 0)
+                direction = quasi_newton_direction(inverse_hessian, g, steepest != 0)
             quasi_newton = direction is not None
             if quasi_newton:
                 t = min(1.0, self.max_step / float(np.linalg.norm(direction)))  # the full step first
@@ -289,7 +286,7 @@ class GradientDescent(Strategy):
                 [(f_new, g_new)] = yield [(x_new, self._exact())]
                 if f_new <= f + self.armijo * float(g @ move):
                     break
-                t = self._backtrack(t, f, slope, f_new)
+                t = backtrack(t, f, slope, f_new)
             else:
                 return x, f  # the line search failed: the gradient no longer points downhill
             small = small + 1 if f - f_new < self.ftol * max(1.0, abs(f)) else 0
@@ -301,7 +298,7 @@ class GradientDescent(Strategy):
                 g_new = yield from self._fd_gradient(x_new, f_new)
             if self.direction == "bfgs":
                 change = np.where(self._movable(x_new), g_new - g, 0.0)
-                inverse_hessian = self._bfgs_update(inverse_hessian, move, change)
+                inverse_hessian = bfgs_update(inverse_hessian, move, change)
             step = 2 * float(np.linalg.norm(move)) if quasi_newton else 2 * t
             x, f, g = x_new, f_new, g_new
 
@@ -333,35 +330,6 @@ class GradientDescent(Strategy):
             return None
         return neighbours[best], answers[best][0], answers[best][1]
 
-    def _quasi_newton(self, inverse_hessian: np.ndarray, g: np.ndarray, free: np.ndarray) -> np.ndarray | None:
-        """``-H g`` on the free coordinates, or None if that is not a descent direction."""
-        direction = np.zeros(self.dim)
-        direction[free] = -(inverse_hessian[np.ix_(free, free)] @ g[free])
-        size = float(np.linalg.norm(direction))
-        if size == 0 or g @ direction >= -1e-12 * float(np.linalg.norm(g[free])) * size:
-            return None
-        return direction
-
-    @staticmethod
-    def _bfgs_update(inverse_hessian: np.ndarray | None, s: np.ndarray, y: np.ndarray) -> np.ndarray | None:
-        """Inverse BFGS update (Nocedal and Wright eq. 6.17; first scaling eq. 6.20)."""
-        sy = float(s @ y)
-        if not sy > 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)):
-            return inverse_hessian  # curvature condition fails (e.g. at a bound): skip
-        if inverse_hessian is None:
-            inverse_hessian = (sy / float(y @ y)) * np.eye(len(s))
-        rho = 1.0 / sy
-        v = np.eye(len(s)) - rho * np.outer(s, y)
-        return v @ inverse_hessian @ v.T + rho * np.outer(s, s)
-
-    def _backtrack(self, t: float, f: float, slope: float, f_new: float) -> float:
-        """Minimiser of the quadratic interpolating phi(0), phi'(0) and phi(t), safeguarded."""
-        if not math.isfinite(f_new):
-            return 0.25 * t
-        curvature = f_new - f - slope * t
-        t_q = -slope * t * t / (2 * curvature) if curvature > 0 else 0.5 * t
-        return float(np.clip(t_q, 0.1 * t, 0.5 * t))
-
     def _direction(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
         d = -np.where(self._movable(x), g, 0.0)
         d[(x <= 0.0) & (d < 0)] = 0.0  # pinned at a bound, pushed outward
@@ -384,10 +352,10 @@ class GradientDescent(Strategy):
     def _value_and_gradient(self, x: np.ndarray) -> Generator[_Request, _Answer, tuple]:
         """Evaluate a start point with its gradient (exact, or by finite differences)."""
         if self.mode == "finite-difference":
-            probes = self._probes(x)
+            probes = probe_points(x, self._movable(x), self.fd_step, self.fd_scheme)
             answers = yield [(x, False)] + [(p, False) for p, _, _ in probes]
             f = answers[0][0]
-            return f, self._difference(x, f, probes, [a[0] for a in answers[1:]])
+            return f, finite_difference(f, probes, [a[0] for a in answers[1:]], self.fd_scheme, self.dim)
         [(f, g)] = yield [(x, True)]
         if not math.isfinite(f):
             return f, None
@@ -397,51 +365,16 @@ class GradientDescent(Strategy):
         return f, self._check_exact(g)
 
     def _fd_gradient(self, x: np.ndarray, f: float) -> Generator[_Request, _Answer, np.ndarray]:
-        probes = self._probes(x)
+        probes = probe_points(x, self._movable(x), self.fd_step, self.fd_scheme)
         if not probes:
             return np.zeros(self.dim)  # no active float parameter: nothing to probe
         answers = yield [(p, False) for p, _, _ in probes]
-        return self._difference(x, f, probes, [a[0] for a in answers])
-
-    def _probes(self, x: np.ndarray) -> list[tuple[np.ndarray, int, float]]:
-        """Probe points as (point, coordinate, signed offset); central pairs are adjacent."""
-        h = self.fd_step
-        probes = []
-        for j in np.flatnonzero(self._movable(x)):
-            offsets = (h, -h) if self.fd_scheme == "central" else ((h,) if x[j] + h <= 1.0 else (-h,))
-            for offset in offsets:
-                point = x.copy()
-                point[j] = np.clip(x[j] + offset, 0.0, 1.0)
-                probes.append((point, int(j), float(point[j] - x[j])))
-        return probes
-
-    def _difference(self, x: np.ndarray, f: float, probes, values: list[float]) -> np.ndarray:
-        g = np.zeros(self.dim)
-        if self.fd_scheme == "forward":
-            for (_, j, offset), value in zip(probes, values):
-                if math.isfinite(value) and math.isfinite(f) and offset != 0:
-                    g[j] = (value - f) / offset
-            return g
-        for k in range(0, len(probes), 2):
-            (_, j, up), (_, _, down) = probes[k], probes[k + 1]
-            plus, minus = values[k], values[k + 1]
-            if math.isfinite(plus) and math.isfinite(minus) and up != down:
-                g[j] = (plus - minus) / (up - down)
-        return g
+        return finite_difference(f, probes, [a[0] for a in answers], self.fd_scheme, self.dim)
 
 
-@strategy("gradient-bfgs")
-class GradientBFGS(GradientDescent):
-    """:class:`GradientDescent` preconfigured with ``direction="bfgs"`` (see its docstring)."""
 
-    name = "gradient-bfgs"  # explicit: the decorator keeps a name inherited from the parent
-
-    def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
-                 gradient: str = "auto", direction: str = "bfgs", discrete: str = "coordinate-search",
-                 fd_scheme: str = "forward", fd_step: float = 1e-6, initial_step: float = 0.1, max_step: float = 0.5,
-                 min_step: float = 1e-9, armijo: float = 1e-4, max_backtracks: int = 8, gtol: float = 1e-10,
-                 ftol: float = 1e-9, patience: int = 3, restart_sigma: float = 0.1) -> None:
-        super().__init__(space, seed, budget, fidelity, gradient=gradient, direction=direction, discrete=discrete,
-                         fd_scheme=fd_scheme, fd_step=fd_step, initial_step=initial_step, max_step=max_step,
-                         min_step=min_step, armijo=armijo, max_backtracks=max_backtracks, gtol=gtol,
-                         ftol=ftol, patience=patience, restart_sigma=restart_sigma)
+GradientBFGS = variant(
+    "gradient-bfgs", GradientDescent,
+    """Projected gradient descent with BFGS quasi-Newton directions (see ``gradient``).""",
+    direction="bfgs",
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from harness.protocols import Budget, Fidelity, Strategy, Suggestion
 from harness.registry import strategy
 from harness.space import Space
+from harness.validation import Interval, check_parameters
 
 #: Largest per-axis resolution tried when sizing the grid to a budget.
 MAX_RESOLUTION = 1000
@@ -39,10 +40,10 @@ class GridSearch(Strategy):
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None,
                  *, resolution: int | None = None, shuffle: bool = True) -> None:
         super().__init__(space, seed, budget, fidelity)
+        check_parameters(f"strategy '{self.name}'", {"resolution": Interval(int, 1, None, none=True)},
+                         resolution=resolution)
         if resolution is None:
             resolution = self.fitting_resolution(space, budget.max_evaluations or int(budget.amount))
-        elif isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
-            raise ValueError(f"grid: resolution must be an integer >= 1. Got {resolution!r}.")
         self.resolution = resolution
         points = space.grid(resolution)
         if shuffle:

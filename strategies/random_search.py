@@ -12,6 +12,7 @@ from scipy.stats import qmc
 from harness.protocols import Budget, Fidelity, Strategy, Suggestion
 from harness.registry import strategy
 from harness.space import Space
+from harness.validation import Options, check_parameters
 
 _METHODS = ("uniform", "sobol", "lhs")
 
@@ -33,8 +34,7 @@ class RandomSearch(Strategy):
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None,
                  *, method: str = "uniform") -> None:
         super().__init__(space, seed, budget, fidelity)
-        if method not in _METHODS:
-            raise ValueError(f"random: method must be one of {_METHODS}. Got {method!r}.")
+        check_parameters(f"strategy '{self.name}'", {"method": Options(*_METHODS)}, method=method)
         self.method = method
         d = len(space)
         if method == "sobol":

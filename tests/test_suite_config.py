@@ -40,7 +40,7 @@ def write_suite(tmp_path, text: str):
     (GOOD.replace('["random"]', '["randm"]'), "Unknown strategy 'randm'; did you mean 'random'"),
     (GOOD.replace('["plugin-paraboloid"]', '["plugin-parabolid"]'), "Unknown problem 'plugin-parabolid'; did you mean 'plugin-paraboloid'"),
     (GOOD.replace('["random"]', '[{name = "random", methd = "sobol"}]'), "(random) has unknown parameter 'methd'; did you mean 'method'?"),
-    (GOOD.replace('["random"]', '[{name = "random", method = "halton"}]'), "random: method must be one of"),
+    (GOOD.replace('["random"]', '[{name = "random", method = "halton"}]'), "The 'method' parameter of strategy 'random' must be one of 'uniform', 'sobol', 'lhs'. Got 'halton'."),
     (GOOD.replace('["random"]', '[{name = 3}]'), "The 'strategies[0]' entry of suite 'tiny' must be a name or a table with a 'name'"),
     (GOOD.replace('["random"]', '["random", "random"]'), "repeats the label 'random'"),
     (GOOD.replace('["plugin-paraboloid"]', '[{name = "plugin-faulty", mode = 3, colour = "red"}]'),

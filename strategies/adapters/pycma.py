@@ -35,7 +35,8 @@ import numpy as np
 from harness.protocols import Budget, Fidelity, StrategyError
 from harness.registry import strategy
 from harness.space import Space
-from strategies._evolution import GenerationalStrategy
+from harness.validation import Interval, Options, check_parameters
+from strategies.evolution import GenerationalStrategy
 from strategies.adapters._deps import require
 
 _INSTALL = 'pip install -e ".[peers]"  (or: pip install cma)'
@@ -72,12 +73,10 @@ class PyCMA(GenerationalStrategy):
                  max_doublings: int = 8, options: dict | None = None) -> None:
         super().__init__(space, seed, budget, fidelity)
         self.check_compatible(space, fidelity)
-        if not 0 < sigma0 < math.inf:
-            raise ValueError(f"pycma: sigma0 must be > 0. Got {sigma0!r}.")
-        if population is not None and (isinstance(population, bool) or not isinstance(population, int) or population < 2):
-            raise ValueError(f"pycma: population must be an integer >= 2. Got {population!r}.")
-        if restarts not in _RESTARTS:
-            raise ValueError(f"pycma: restarts must be one of {_RESTARTS}. Got {restarts!r}.")
+        check_parameters(f"strategy '{self.name}'", {
+            "sigma0": Interval(float, 0, None, closed="neither"), "population": Interval(int, 2, None, none=True),
+            "restarts": Options(*_RESTARTS),
+        }, sigma0=sigma0, population=population, restarts=restarts)
         reserved = {"bounds", "seed", "randn", "popsize", "verbose", "verb_log", "verb_disp"} & set(options or {})
         if reserved:
             raise ValueError(f"pycma: the options {sorted(reserved)} are set by the adapter.")
@@ -121,11 +120,11 @@ class PyCMA(GenerationalStrategy):
     def _sample(self) -> np.ndarray:
         return np.array(self._es.ask(), dtype=float).reshape(-1, self.dim)
 
-    def _first_generation(self) -> np.ndarray:
+    def first_generation(self) -> np.ndarray:
         self._start()
         return self._sample()
 
-    def _next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
         finite = np.isfinite(values)
         if not finite.all():
             worst = values[finite].max() if finite.any() else 0.0

@@ -13,7 +13,9 @@ import numpy as np
 from harness.protocols import Budget, Fidelity
 from harness.registry import strategy
 from harness.space import Categorical, Float, Int, Space
-from strategies._evolution import GenerationalStrategy, latin_hypercube
+from harness.validation import Interval, check_parameters
+
+from .base import GenerationalStrategy, latin_hypercube
 
 
 @strategy("genetic")
@@ -65,19 +67,13 @@ class GeneticAlgorithm(GenerationalStrategy):
                  sbx_eta: float = 15.0, mutation_rate: float | None = None,
                  mutation_sigma: float = 0.1) -> None:
         super().__init__(space, seed, budget, fidelity)
-        if population < 2:
-            raise ValueError(f"genetic: population must be >= 2. Got {population!r}.")
-        if not 0 <= elite < population:
-            raise ValueError(f"genetic: elite must be in [0, population). Got {elite!r}.")
-        if tournament < 1:
-            raise ValueError(f"genetic: tournament must be >= 1. Got {tournament!r}.")
-        for label, rate in (("crossover_rate", crossover_rate), ("mutation_rate", mutation_rate)):
-            if rate is not None and not 0 <= rate <= 1:
-                raise ValueError(f"genetic: {label} must be in [0, 1]. Got {rate!r}.")
-        if not sbx_eta >= 0:
-            raise ValueError(f"genetic: sbx_eta must be >= 0. Got {sbx_eta!r}.")
-        if not mutation_sigma > 0:
-            raise ValueError(f"genetic: mutation_sigma must be > 0. Got {mutation_sigma!r}.")
+        check_parameters(f"strategy '{self.name}'", {
+            "population": Interval(int, 2, None), "elite": Interval(int, 0, population, closed="left"),
+            "tournament": Interval(int, 1, None), "crossover_rate": Interval(float, 0, 1),
+            "mutation_rate": Interval(float, 0, 1, none=True), "sbx_eta": Interval(float, 0, None),
+            "mutation_sigma": Interval(float, 0, None, closed="neither"),
+        }, population=population, elite=elite, tournament=tournament, crossover_rate=crossover_rate,
+            mutation_rate=mutation_rate, sbx_eta=sbx_eta, mutation_sigma=mutation_sigma)
         self.population_size, self.elite, self.tournament = int(population), int(elite), int(tournament)
         self.crossover_rate, self.sbx_eta = float(crossover_rate), float(sbx_eta)
         self.mutation_rate = 1.0 / self.dim if mutation_rate is None else float(mutation_rate)
@@ -87,10 +83,10 @@ class GeneticAlgorithm(GenerationalStrategy):
         self.parents: np.ndarray | None = None
         self.parent_values: np.ndarray | None = None
 
-    def _first_generation(self) -> np.ndarray:
+    def first_generation(self) -> np.ndarray:
         return latin_hypercube(self.rng, self.population_size, self.dim)
 
-    def _next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
         if self.parents is not None:
             # Survivors: the elite of the previous generation plus the evaluated children.
             keep = np.argsort(self.parent_values, kind="stable")[: self.elite]

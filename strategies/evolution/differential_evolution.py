@@ -15,7 +15,9 @@ import numpy as np
 from harness.protocols import Budget, Fidelity, Suggestion, Trial
 from harness.registry import strategy
 from harness.space import Space
-from strategies._evolution import GenerationalStrategy, fitness, latin_hypercube
+from harness.validation import Interval, Options, check_parameters
+
+from .base import GenerationalStrategy, fitness, latin_hypercube
 
 _VARIANTS = ("rand/1/bin", "current-to-best/1/bin")
 _BOUNDS = ("bounce-back", "clip")
@@ -63,17 +65,11 @@ class DifferentialEvolution(GenerationalStrategy):
                  variant: str = "rand/1/bin", population: int | None = None, F: float = 0.7,
                  CR: float = 0.9, bounds: str = "bounce-back") -> None:
         super().__init__(space, seed, budget, fidelity)
-        if variant not in _VARIANTS:
-            raise ValueError(f"differential-evolution: variant must be one of {_VARIANTS}. Got {variant!r}.")
-        if bounds not in _BOUNDS:
-            raise ValueError(f"differential-evolution: bounds must be one of {_BOUNDS}. Got {bounds!r}.")
-        if not 0 < F <= 2:
-            raise ValueError(f"differential-evolution: F must be in (0, 2]. Got {F!r}.")
-        if not 0 <= CR <= 1:
-            raise ValueError(f"differential-evolution: CR must be in [0, 1]. Got {CR!r}.")
+        check_parameters(f"strategy '{self.name}'", {
+            "variant": Options(*_VARIANTS), "bounds": Options(*_BOUNDS), "F": Interval(float, 0, 2, closed="right"),
+            "CR": Interval(float, 0, 1), "population": Interval(int, 4, None, none=True),
+        }, variant=variant, bounds=bounds, F=F, CR=CR, population=population)
         population = population if population is not None else max(8, 2 * self.dim)
-        if population < 4:
-            raise ValueError(f"differential-evolution: population must be >= 4. Got {population!r}.")
         self.variant, self.bounds = variant, bounds
         self.population_size, self.F, self.CR = int(population), float(F), float(CR)
         self.max_batch = self.population_size
@@ -83,10 +79,10 @@ class DifferentialEvolution(GenerationalStrategy):
         self._steady: dict[str, tuple[int, np.ndarray]] = {}
         self._steady_target = 0
 
-    def _first_generation(self) -> np.ndarray:
+    def first_generation(self) -> np.ndarray:
         return latin_hypercube(self.rng, self.population_size, self.dim)
 
-    def _next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
         if self.population is None:
             # The first generation may be cut short only by asks beyond it; keep the best NP.
             order = np.argsort(values, kind="stable")[: self.population_size]
@@ -139,7 +135,7 @@ class DifferentialEvolution(GenerationalStrategy):
         trial = np.where(high, base + u * (1 - base), trial)  # between the base and 1
         return np.clip(trial, 0.0, 1.0)
 
-    def _extra_genotype(self) -> np.ndarray:
+    def extra_genotype(self) -> np.ndarray:
         return self.rng.random(self.dim)
 
     # -- steady state with parallel workers ----------------------------------------------------

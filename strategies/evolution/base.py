@@ -1,5 +1,5 @@
-"""Shared machinery of the in-house population strategies (genetic, differential evolution,
-CMA-ES): generational ask/tell bookkeeping in the unit cube, and the treatment of failures.
+"""The public base of population strategies: generational ask/tell bookkeeping in the unit
+cube and the treatment of failures (genetic, differential evolution, CMA-ES, pycma).
 
 Every individual is a *genotype*: a point of the unit cube ``[0, 1]^d`` with one column per
 parameter of the space (integers and categoricals included, in the equal-width cells of
@@ -39,14 +39,14 @@ def latin_hypercube(rng: np.random.Generator, n: int, d: int) -> np.ndarray:
 class GenerationalStrategy(Strategy):
     """Base class: hands out a generation of genotypes and updates once all are told.
 
-    Subclasses implement :meth:`_first_generation` and :meth:`_next_generation`, each
+    Subclasses implement :meth:`first_generation` and :meth:`next_generation`, each
     returning an ``(m, d)`` array of genotypes to evaluate, and may override
-    :meth:`_extra_genotype` (used only if the caller asks beyond the generation while some of
+    :meth:`extra_genotype` (used only if the caller asks beyond the generation while some of
     it is still being evaluated; the synchronous runner never does, since ``max_batch`` is
     the generation size).
 
     ``ask(n)`` returns up to the rest of the current generation. A generation is complete
-    when every genotype handed out has been told; :meth:`_next_generation` then receives all
+    when every genotype handed out has been told; :meth:`next_generation` then receives all
     of them with their fitness (failed trials as ``+inf``). Trials of an older generation
     arriving late are ignored.
 
@@ -68,13 +68,13 @@ class GenerationalStrategy(Strategy):
         self._started = False
 
     # -- hooks ------------------------------------------------------------------------------
-    def _first_generation(self) -> np.ndarray:
+    def first_generation(self) -> np.ndarray:
         raise NotImplementedError
 
-    def _next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def _extra_genotype(self) -> np.ndarray:
+    def extra_genotype(self) -> np.ndarray:
         """A further genotype for the current generation (default: uniform at random)."""
         return self.rng.random(self.dim)
 
@@ -88,7 +88,7 @@ class GenerationalStrategy(Strategy):
         """
         if not self._started:
             self._started = True
-            self._queue = list(self._first_generation())
+            self._queue = list(self.first_generation())
             self.max_batch = max(1, len(self._queue))
         chosen: list[np.ndarray] = []
         while len(chosen) < n and self._queue:
@@ -96,7 +96,7 @@ class GenerationalStrategy(Strategy):
         if not chosen:
             if pending:
                 return []
-            chosen.append(self._extra_genotype())
+            chosen.append(self.extra_genotype())
         configs = self.space.decode(np.array(chosen))
         out = []
         for genotype, config in zip(chosen, configs):
@@ -120,5 +120,5 @@ class GenerationalStrategy(Strategy):
             values = np.array([v for _, v in self._done])
             self._done = []
             self.generation += 1
-            self._queue = list(self._next_generation(genotypes, values))
+            self._queue = list(self.next_generation(genotypes, values))
             self.max_batch = max(1, len(self._queue))

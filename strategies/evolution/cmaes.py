@@ -16,7 +16,10 @@ import numpy as np
 from harness.protocols import Budget, Fidelity
 from harness.registry import strategy
 from harness.space import Space
-from strategies._evolution import GenerationalStrategy
+from harness.validation import Interval, Options, check_parameters
+from harness.variants import variant
+
+from .base import GenerationalStrategy
 
 _RESTARTS = ("ipop", "random", "none")
 
@@ -75,12 +78,12 @@ class CMAES(GenerationalStrategy):
                  sigma0: float = 0.3, population: int | None = None, restarts: str = "ipop",
                  tol_x: float = 1e-11, tol_fun: float = 1e-12, max_doublings: int = 8) -> None:
         super().__init__(space, seed, budget, fidelity)
-        if not sigma0 > 0:
-            raise ValueError(f"cmaes: sigma0 must be > 0. Got {sigma0!r}.")
-        if population is not None and population < 2:
-            raise ValueError(f"cmaes: population must be >= 2. Got {population!r}.")
-        if restarts not in _RESTARTS:
-            raise ValueError(f"cmaes: restarts must be one of {_RESTARTS}. Got {restarts!r}.")
+        check_parameters(f"strategy '{self.name}'", {
+            "sigma0": Interval(float, 0, None, closed="neither"), "population": Interval(int, 2, None, none=True),
+            "restarts": Options(*_RESTARTS), "tol_x": Interval(float, 0, None), "tol_fun": Interval(float, 0, None),
+            "max_doublings": Interval(int, 0, None),
+        }, sigma0=sigma0, population=population, restarts=restarts, tol_x=tol_x, tol_fun=tol_fun,
+            max_doublings=max_doublings)
         self.sigma0 = float(sigma0)
         self.base_population = population or 4 + int(math.floor(3 * math.log(self.dim)))
         self.restarts = restarts
@@ -134,13 +137,13 @@ class CMAES(GenerationalStrategy):
         return self.mean + self.sigma * y
 
     # -- generations ------------------------------------------------------------------------
-    def _first_generation(self) -> np.ndarray:
+    def first_generation(self) -> np.ndarray:
         return self._sample(self.lam)
 
-    def _extra_genotype(self) -> np.ndarray:
+    def extra_genotype(self) -> np.ndarray:
         return self._sample(1)[0]
 
-    def _next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def next_generation(self, genotypes: np.ndarray, values: np.ndarray) -> np.ndarray:
         ranked = self._penalised(genotypes, values)
         finite = values[np.isfinite(values)]
         if finite.size == len(values) and np.ptp(finite) == 0:
@@ -218,12 +221,9 @@ class CMAES(GenerationalStrategy):
         self._reset(self.rng.random(self.dim), lam)
 
 
-@strategy("cmaes-active")
-class ActiveCMAES(CMAES):
+ActiveCMAES = variant(
+    "cmaes-active", CMAES,
     """The in-house CMA-ES with the active covariance update (negative weights for the worst
-    samples, tutorial Table 1; checked against pycma's ``RecombinationWeights``).
-
-    Parameters are those of ``cmaes``.
-    """
-
-    active = True
+    samples, tutorial Table 1; checked against pycma's ``RecombinationWeights``).""",
+    attributes={"active": True},
+)
