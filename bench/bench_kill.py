@@ -46,7 +46,7 @@ CHILD = """
 import sys, time
 from harness.benchmark import run_suite
 log = open(sys.argv[3], "a", buffering=1)
-run_suite(sys.argv[1], executor="ray", workers=int(sys.argv[4]), results=sys.argv[2], report=False, progress=False,
+run_suite(sys.argv[1], executor="ray", workers=int(sys.argv[4]), results=sys.argv[2], progress=False,
           on_result=lambda record: log.write(f"{record['run_id']} {time.time():.6f}\\n"), notify=lambda line: None)
 """
 TIMING = ["eval_seconds", "strategy_seconds", "info", "node"]
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
         problems.refresh_plugins()
         strategies.refresh_plugins()
         started = time.perf_counter()
-        run_suite(suite, executor="serial", results=tmp / "serial", report=False, progress=False,
+        run_suite(suite, executor="serial", results=tmp / "serial", progress=False,
                   notify=lambda line: None)
         reference = comparable(harness.load(tmp / "serial"))
         print(f"suite: 24 runs (8 of 0.2 s, 8 of 1 s, 8 of 4 s of objective time), "

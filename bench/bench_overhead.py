@@ -120,7 +120,7 @@ def suite_overhead(runs: int) -> dict:
             import harness
 
             start = time.perf_counter()
-            summary = run_suite(path, executor=kind, results=Path(tmp) / kind, report=False, progress=False)
+            summary = run_suite(path, executor=kind, results=Path(tmp) / kind, progress=False)
             total = time.perf_counter() - start
             frame = harness.load(Path(tmp) / kind)
             objective = frame.eval_seconds.sum()

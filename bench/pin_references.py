@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "suite.toml"
         path.write_text(suite)
-        run_suite(path, results=args.results, report=False, progress=True)
+        run_suite(path, results=args.results, progress=True)
     df = harness.load(args.results)
     ok = df[(df["status"] == "ok") & np.isfinite(df["value"])]
     if "fidelity_max" in ok.columns:

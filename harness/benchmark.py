@@ -1,4 +1,8 @@
-"""Run a whole suite: validate, plan, skip stored runs, execute, store, report."""
+"""Run a whole suite: validate, plan, skip stored runs, execute, store.
+
+The report is not this module's part: :mod:`harness.cli` composes run -> report -> paper, so
+nothing here imports the report and the report never imports this back.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +34,6 @@ class SuiteSummary:
     ran: int
     failed_runs: int
     trials: int
-    report: Path | None = None
     #: Failed runs of the suite, stored before or run now (``failed_runs`` counts only now).
     failed_total: int = 0
     #: Why each run Ray could not run was left unrun (they run on resume).
@@ -75,7 +78,6 @@ def run_suite(
     results: str | os.PathLike | None = None,
     retry_failed: bool = False,
     rerun_changed: bool = False,
-    report: bool = True,
     progress: bool = True,
     on_result: Callable[[dict], None] | None = None,
     notify: Callable[[str], None] = _stderr_line,
@@ -101,13 +103,13 @@ def run_suite(
     except ResultsLocked as exc:
         raise StoreError(str(exc)) from None
     try:
-        return _run_locked(suite, path, kind, address, workers, retry_failed, rerun_changed, report, progress,
+        return _run_locked(suite, path, kind, address, workers, retry_failed, rerun_changed, progress,
                            on_result, notify)
     finally:
         lock.release()
 
 
-def _run_locked(suite: Suite, path: Path, kind, address, workers, retry_failed, rerun_changed, report, progress,
+def _run_locked(suite: Suite, path: Path, kind, address, workers, retry_failed, rerun_changed, progress,
                 on_result, notify) -> SuiteSummary:
     store = Store(path)
     runs = suite.runs()
@@ -167,16 +169,4 @@ def _run_locked(suite: Suite, path: Path, kind, address, workers, retry_failed, 
     summary = SuiteSummary(path, len(runs), len(stored), ran, failed, trials)
     summary.unrun = [reason for _, reason in getattr(engine, "unrun", [])]
     summary.failed_total = failed + sum(v["run_status"] == "failed" for v in stored.values())
-    if report:
-        summary.report = build_report_if_available(path)
     return summary
-
-
-def build_report_if_available(path: Path, all_runs: bool = False) -> Path | None:
-    """Write the report when the report package is installed; None otherwise."""
-    try:
-        from harness.report import build_report
-    except ImportError:
-        return None
-    return build_report(path, all_runs=True) if all_runs else build_report(path)
-

@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
 
     paper = sub.add_parser("paper", help="rerun or reuse the paper suite and regenerate the paper's figures and tables")
     paper.add_argument("--rerun", action="store_true", help="rerun the suite even if results are stored")
+    paper.add_argument("--suite", default="suites/paper.toml", help="the paper suite (default: suites/paper.toml)")
+    paper.add_argument("--results", help="results directory (default: results/<suite name>)")
+    paper.add_argument("--paper-dir", default="paper", help="the paper's directory (default: paper)")
+    paper.add_argument("--executor", choices=("ray", "serial"), help="override the suite's executor")
+    paper.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
@@ -149,11 +154,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 raise UsageError(str(exc)) from None
             return 0
         if args.command == "paper":
-            from harness.report.paper import regenerate
-
-            written = regenerate(rerun=args.rerun)
-            print(f"paper figures and tables regenerated in {written}")
-            return 0
+            return _paper(args)
     except (ConfigError, StoreError, RegistryError) as exc:
         raise UsageError(str(exc)) from None
     except OSError as exc:
@@ -177,7 +178,6 @@ def _run(args: argparse.Namespace) -> int:
             results=args.results,
             retry_failed=args.retry_failed,
             rerun_changed=args.rerun_changed,
-            report=not args.no_report,
             progress=not args.quiet,
         )
     except Interrupted as exc:
@@ -188,10 +188,10 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_RAY_FAILED
     print(f"{summary.ran} runs done ({summary.trials:,} trials), {summary.skipped} already stored; "
           f"results in {summary.results}")
-    if summary.report is not None:
-        print(f"report: {summary.report}")
-    elif not args.no_report:
-        print("report: no analysis yet (the report package is not installed)")
+    if not args.no_report:
+        from harness.report import build_report
+
+        print(f"report: {build_report(summary.results)}")
     if summary.unrun:
         print(f"{len(summary.unrun)} runs were not run because Ray failed ({summary.unrun[0]}); "
               "run the same command again to run them")
@@ -214,9 +214,7 @@ def _existing_results(results: str) -> None:
 
 
 def _report(results: str, all_runs: bool = False) -> int:
-    from pathlib import Path
-
-    from harness.benchmark import build_report_if_available
+    from harness.report import build_report
     from harness.store import Store
 
     store = Store(results)
@@ -224,8 +222,26 @@ def _report(results: str, all_runs: bool = False) -> int:
     note = store.selection(all_runs).note()
     if note:
         print(f"note: {note}")
-    path = build_report_if_available(Path(results), all_runs=all_runs)
-    print(f"report: {path}" if path is not None else "no analysis yet (the report package is not installed)")
+    print(f"report: {build_report(results, all_runs=all_runs)}")
+    return 0
+
+
+def _paper(args: argparse.Namespace) -> int:
+    """Run (or reuse) the paper suite, write its report, and render the paper from it."""
+    import shutil
+    from pathlib import Path
+
+    from harness.benchmark import results_dir_for, run_suite
+    from harness.report.build import make_report
+    from harness.report.paper import write_paper
+    from harness.suite import load_suite
+
+    results = Path(args.results) if args.results else results_dir_for(load_suite(args.suite), None)
+    if args.rerun and results.exists():
+        shutil.rmtree(results)
+    run_suite(args.suite, results=results, executor=args.executor, progress=not args.quiet)
+    written = write_paper(make_report(results), args.paper_dir)
+    print(f"paper figures and tables regenerated in {written}")
     return 0
 
 

@@ -11,8 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
-from harness.report.paper import regenerate
+from harness.cli import main as harness
+from harness.suite import load_suite
+
+#: The repository this script lives in: the suite and the paper are found beside it.
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main(argv=None) -> int:
@@ -22,7 +27,14 @@ def main(argv=None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    paper = regenerate(rerun=args.rerun, executor=args.executor, progress=not args.quiet)
+    paper, suite = ROOT / "paper", ROOT / "suites" / "paper.toml"
+    results = ROOT / "results" / load_suite(suite).name
+    command = ["paper", "--suite", str(suite), "--results", str(results), "--paper-dir", str(paper)]
+    command += ["--rerun"] * args.rerun + ["--quiet"] * args.quiet
+    command += ["--executor", args.executor] if args.executor else []
+    status = harness(command)
+    if status:
+        return status
     figures = sorted(p.name for p in (paper / "figures").glob("*.pdf"))
     tables = sorted(p.name for p in (paper / "tables").glob("*.tex"))
     print(f"regenerated {len(figures)} figures and {len(tables)} tables in {paper} "

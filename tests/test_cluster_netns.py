@@ -107,7 +107,7 @@ def test_two_hosts_one_lost_mid_suite(tmp_path, plugin_path, two_hosts):
     # The serial reference sleeps through its trials: compute it meanwhile, in a thread.
     serial = tmp_path / "serial"
     reference = threading.Thread(target=run_suite, args=(suite,), kwargs=dict(
-        executor="serial", results=serial, report=False, progress=False, notify=lambda _: None))
+        executor="serial", results=serial, progress=False, notify=lambda _: None))
     reference.start()
     ray = [sys.executable, "-m", "ray.scripts.scripts", "start", "--block", "--disable-usage-stats"]
     head = _in(hosts["head_ns"], *ray, "--num-cpus=1", "--head", f"--port={port}", f"--node-ip-address={hosts['head_ip']}",

@@ -54,7 +54,7 @@ print("RESULT" + json.dumps(out))
 def stored(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("coco")
     (root / "suite.toml").write_text(SUITE)
-    run_suite(root / "suite.toml", results=root / "results", report=False, progress=False)
+    run_suite(root / "suite.toml", results=root / "results", progress=False)
     return root / "results"
 
 
@@ -125,7 +125,7 @@ def test_harness_coco_runs_cocopp_and_writes_its_html(stored):
 def test_harness_coco_refuses_results_without_bbob_runs(tmp_path):
     (tmp_path / "suite.toml").write_text('name = "plain"\nseeds = 1\nbudget = 3\nproblems = ["branin"]\n'
                                          'strategies = ["random"]\n[executor]\nkind = "serial"\n')
-    run_suite(tmp_path / "suite.toml", results=tmp_path / "r", report=False, progress=False)
+    run_suite(tmp_path / "suite.toml", results=tmp_path / "r", progress=False)
     done = subprocess.run([sys.executable, "-m", "harness", "coco", str(tmp_path / "r")], capture_output=True,
                           text=True, timeout=120, env=_env())
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "BBOB" in done.stderr

@@ -245,7 +245,7 @@ def test_simulated_suite_is_identical_serially_and_on_ray_twice(tmp_path, plugin
     path.write_text(textwrap.dedent(SUITE.format()))
     frames = []
     for i, executor in enumerate(["serial", "ray", "serial", "ray"]):
-        run_suite(path, executor=executor, results=tmp_path / f"r{i}", report=False, progress=False)
+        run_suite(path, executor=executor, results=tmp_path / f"r{i}", progress=False)
         frame = harness.load(tmp_path / f"r{i}").drop(columns=["eval_seconds", "strategy_seconds", "info"])
         frames.append(frame.sort_values(["run_id", "end_time", "trial"]).reset_index(drop=True))
     for other in frames[1:]:

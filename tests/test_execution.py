@@ -43,8 +43,8 @@ def comparable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_serial_and_ray_give_identical_trials(tmp_path, plugin_path, ray_local):
     suite = write(tmp_path, SUITE.format(name="same"))
-    serial = run_suite(suite, executor="serial", results=tmp_path / "serial", report=False, progress=False)
-    ray_run = run_suite(suite, executor="ray", results=tmp_path / "ray", report=False, progress=False)
+    serial = run_suite(suite, executor="serial", results=tmp_path / "serial", progress=False)
+    ray_run = run_suite(suite, executor="ray", results=tmp_path / "ray", progress=False)
     assert serial.ran == ray_run.ran == 3 * 4 * 3
     a, b = comparable(harness.load(tmp_path / "serial")), comparable(harness.load(tmp_path / "ray"))
     assert (a.groupby("run_id").size() == 12).all()  # the grid is sized to fill the budget
@@ -55,7 +55,7 @@ def test_serial_and_ray_give_identical_trials(tmp_path, plugin_path, ray_local):
 
 def test_loaded_frame_has_the_documented_columns(tmp_path, plugin_path):
     suite = write(tmp_path, SUITE.format(name="cols"))
-    run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
+    run_suite(suite, executor="serial", results=tmp_path / "r", progress=False)
     frame = harness.load(tmp_path / "r")
     documented = ["suite", "problem", "problem_name", "strategy", "strategy_name", "repetition", "seed",
                   "problem_seed", "instance", "run_id", "trial", "config", "fidelity", "value", "test_value",
@@ -85,7 +85,7 @@ def test_a_worker_that_dies_costs_retries_not_the_suite(tmp_path, plugin_path, r
         problems = [{name = "plugin-faulty", mode = "exit", every = 1}, "plugin-paraboloid"]
         strategies = ["random"]
     """)
-    summary = run_suite(suite, executor="ray", results=tmp_path / "r", report=False, progress=False)
+    summary = run_suite(suite, executor="ray", results=tmp_path / "r", progress=False)
     assert summary.ran == 4 and summary.failed_runs == 2
     runs = Store(tmp_path / "r").runs().set_index("problem_name")
     dead = runs.loc["plugin-faulty"]
@@ -163,10 +163,10 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(tmp_path, plugin_path,
     stored_before = len(Store(results).finished_run_ids())
     assert 0 < stored_before < 16, "the kill landed mid-suite"
 
-    resumed = run_suite(suite, executor="serial", results=results, report=False, progress=False)
+    resumed = run_suite(suite, executor="serial", results=results, progress=False)
     assert resumed.skipped == stored_before and resumed.ran == 16 - stored_before
     monkeypatch.setattr(store_module, "FLUSH_SECONDS", 1e9)
-    run_suite(suite, executor="serial", results=tmp_path / "whole", report=False, progress=False)
+    run_suite(suite, executor="serial", results=tmp_path / "whole", progress=False)
     a, b = comparable(harness.load(results)), comparable(harness.load(tmp_path / "whole"))
     assert not a.duplicated(["run_id", "trial"]).any()
     pd.testing.assert_frame_equal(a, b)
@@ -195,7 +195,7 @@ def test_ctrl_c_stops_cleanly_with_one_line(tmp_path, plugin_path):
 
 def test_corrupt_file_is_reported_by_name(tmp_path, plugin_path, capsys):
     suite = write(tmp_path, SUITE.format(name="corrupt").replace("seeds = 3", "seeds = 1"))
-    run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
+    run_suite(suite, executor="serial", results=tmp_path / "r", progress=False)
     part = next((tmp_path / "r" / "trials").glob("part-*.parquet"))
     part.write_bytes(b"PAR1 this is not parquet")
     with pytest.raises(StoreError, match=part.name):

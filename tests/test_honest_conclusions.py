@@ -224,7 +224,7 @@ budget = 20
 problems = ["branin", "hartmann3"]
 strategies = ["random", "{crashing_strategy}"]
 """)
-    summary = run_suite(suite, executor="serial", results=tmp_path / "r", report=False,
+    summary = run_suite(suite, executor="serial", results=tmp_path / "r",
                         progress=False)
     assert summary.ran == 12
     df = harness.load(tmp_path / "r")
@@ -257,7 +257,7 @@ budget = { cost = 12 }
 problems = ["branin-mf"]
 strategies = ["hyperband", "random"]
 """)
-    run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
+    run_suite(suite, executor="serial", results=tmp_path / "r", progress=False)
     df = harness.load(tmp_path / "r")
     assert (df["fidelity_max"] == 1.0).all()
     low = df[df["fidelity"] < 1.0]

@@ -31,18 +31,23 @@ executor = { kind = "serial" }
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory) -> Path:
-    """A results directory written by the harness itself, with its report."""
+def written_report(tmp_path_factory):
+    """A results directory written by the harness itself, with its report (a ``Report``)."""
     from harness.benchmark import run_suite
-    from harness.report import build_report
+    from harness.report.build import make_report
 
     root = tmp_path_factory.mktemp("report")
     suite = root / "suite.toml"
     suite.write_text(SUITE)
-    run_suite(suite, results=root / "results", report=False, progress=False)
-    html = build_report(root / "results", max_run_views=2)
-    assert html == root / "results" / "report" / "report.html"
-    return html.parent
+    run_suite(suite, results=root / "results", progress=False)
+    report = make_report(root / "results", max_run_views=2)
+    assert report.html == root / "results" / "report" / "report.html" and report.html.exists()
+    return report
+
+
+@pytest.fixture(scope="module")
+def report_dir(written_report) -> Path:
+    return written_report.out_dir
 
 
 # -- palette -----------------------------------------------------------------------------------
@@ -201,6 +206,24 @@ def test_paper_copies_figures_under_stable_names_and_widens_wide_tables(report_d
     assert latex_escape("a_b & 50%") == "a\\_b \\& 50\\%"
 
 
+def test_paper_is_rendered_from_the_reports_analysis_not_its_pages(written_report, tmp_path: Path):
+    from harness.report.paper import GENERATED, GENERATED_BY, latex_escape, write_paper
+
+    assert write_paper(written_report, tmp_path / "paper") == tmp_path / "paper"
+    generated = tmp_path / "paper" / "generated"
+    assert sorted(p.name for p in generated.iterdir()) == sorted(GENERATED)
+    assert all(p.read_text().splitlines()[0] == GENERATED_BY for p in generated.iterdir())
+    summary = (generated / "summary.tex").read_text()
+    sentences = list(written_report.result.analysis.summary)
+    assert sentences and summary.count("\\item ") == len(sentences)
+    assert all(f"\\item {latex_escape(s)}" in summary for s in sentences)
+    numbers = (generated / "numbers.tex").read_text()
+    assert "\\newcommand{\\nRuns}{12}" in numbers and "\\newcommand{\\nProblems}{2}" in numbers
+    assert "numpy" in (generated / "environment.tex").read_text()
+    assert (tmp_path / "paper" / "tables" / "pairwise.tex").exists()
+    assert (tmp_path / "paper" / "figures" / "history.pdf").exists()
+
+
 def test_paper_setup_is_generated_from_the_trials(report_dir: Path):
     import harness
     from harness.report.paper import _setup_tex
@@ -241,9 +264,9 @@ def test_report_says_how_many_stored_runs_it_ignored(tmp_path: Path):
     suite = tmp_path / "suite.toml"
     both = 'name = "ignored"\nseed = 0\nseeds = 2\nbudget = 3\nproblems = ["branin"]\n'
     suite.write_text(both + 'strategies = ["random", "grid"]\n')
-    run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
+    run_suite(suite, executor="serial", results=tmp_path / "r", progress=False)
     suite.write_text(both + 'strategies = ["random"]\n')
-    run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
+    run_suite(suite, executor="serial", results=tmp_path / "r", progress=False)
     build_report(tmp_path / "r", max_run_views=0)
     summary = (tmp_path / "r" / "report" / "report.md").read_text().split("## Suite")[0]
     assert "2 stored runs are ignored" in summary and "--all-runs" in summary
@@ -256,9 +279,19 @@ def test_report_shows_bayesmarks_score_beside_ours(tmp_path: Path):
     suite = tmp_path / "suite.toml"
     suite.write_text('name = "bm"\nseed = 0\nseeds = 1\nbudget = 4\n'
                      'problems = ["bayesmark-DT-breast-acc"]\nstrategies = ["random", "tpe"]\n')
-    run_suite(suite, executor="serial", results=tmp_path / "r", report=False, progress=False)
+    run_suite(suite, executor="serial", results=tmp_path / "r", progress=False)
     build_report(tmp_path / "r", max_run_views=0)
     md = (tmp_path / "r" / "report" / "report.md").read_text()
     assert "Bayesmark normalised score" in md
     table = md.split("Bayesmark normalised score", 1)[1]
     assert "| random |" in table and "| tpe |" in table
+
+
+
+def test_harness_paper_names_a_missing_suite_in_one_line(tmp_path: Path, capsys):
+    from harness.cli import main
+
+    assert main(["paper", "--suite", str(tmp_path / "missing.toml"), "--paper-dir", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "missing.toml" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "p").exists()

@@ -26,7 +26,7 @@ strategies = ["random"]
 def _suite(tmp_path):
     path = tmp_path / "suite.toml"
     path.write_text(textwrap.dedent(SUITE))
-    run_suite(path, executor="serial", results=tmp_path / "r", report=False, progress=False, notify=lambda _: None)
+    run_suite(path, executor="serial", results=tmp_path / "r", progress=False, notify=lambda _: None)
     return tmp_path / "r"
 
 

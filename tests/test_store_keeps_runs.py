@@ -37,7 +37,7 @@ def write(tmp_path: Path, text: str, name: str = "suite.toml") -> Path:
 
 
 def quiet(suite, results, **kwargs):
-    return run_suite(suite, executor="serial", results=results, report=False, progress=False,
+    return run_suite(suite, executor="serial", results=results, progress=False,
                      notify=kwargs.pop("notify", lambda line: None), **kwargs)
 
 

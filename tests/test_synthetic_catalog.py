@@ -7,7 +7,7 @@ import inspect
 import pytest
 
 import problems.synthetic as synthetic_package
-from harness._autoimport import import_submodules
+from harness.autoimport import import_submodules
 from harness.registry import problems
 from problems.synthetic.base import SyntheticFunction
 from problems.synthetic.catalog import VARIANTS, synthetic_problem

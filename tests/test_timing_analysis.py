@@ -67,7 +67,7 @@ def test_report_has_a_workers_and_clocks_section(tmp_path):
             { name = "hyperband", label = "hyperband-1w", clock = "simulated" },
         ]
     """))
-    run_suite(suite, executor="serial", results=tmp_path / "r", progress=False, report=False)
+    run_suite(suite, executor="serial", results=tmp_path / "r", progress=False)
     df = harness.load(tmp_path / "r")
     out = tmp_path / "report"
     gallery = Gallery(out / "figures", strategy_styles(df["strategy"].unique()))

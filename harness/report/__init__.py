@@ -5,7 +5,9 @@ Modules: :mod:`~harness.report.palette` (fixed colour and marker per strategy),
 :mod:`~harness.report.figures` / :mod:`~harness.report.cd_diagram` / :mod:`~harness.report.run_views`
 (the figures), :mod:`~harness.report.gallery` (which figures a report draws),
 :mod:`~harness.report.sections` (the document), :mod:`~harness.report.markdown` and
-:mod:`~harness.report.html` (rendering), :mod:`~harness.report.build` (orchestration).
+:mod:`~harness.report.html` (rendering), :mod:`~harness.report.build` (orchestration; one loader of a
+results directory, :func:`~harness.report.build.load_report_inputs`), :mod:`~harness.report.paper` (the
+paper's figures, tables and generated text, rendered from a written report's analysis).
 """
 
 from __future__ import annotations

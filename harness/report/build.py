@@ -29,7 +29,7 @@ from harness.report.palette import strategy_styles
 from harness.report.sections import assemble
 from harness.report.timing_section import time_section
 
-__all__ = ["build_report", "write_report", "ReportInputs"]
+__all__ = ["build_report", "make_report", "write_report", "load_report_inputs", "Report", "ReportInputs"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,8 @@ class ReportInputs:
 
 
 def _read_side_files(results_dir: Path) -> ReportInputs:
+    """``suite.toml``, ``environment.json`` and ``runs.json`` of a results directory; a
+    missing or unreadable one is left out (with a logged warning)."""
     inputs = ReportInputs(title=f"Benchmark report: {results_dir.name}")
     suite = results_dir / "suite.toml"
     if suite.exists():
@@ -67,6 +69,41 @@ def _read_side_files(results_dir: Path) -> ReportInputs:
         except (json.JSONDecodeError, TypeError, KeyError) as exc:
             log.warning("runs.json unreadable: %s", exc)
     return inputs
+
+
+def load_report_inputs(results_dir, all_runs: bool = False) -> tuple[pd.DataFrame, ReportInputs]:
+    """The stored trials of a results directory and everything else a report is built from.
+
+    The one place a report (and the paper, which renders the same analysis) reads a results
+    directory: trials of the current suite (``all_runs``: every stored run), the side files
+    (:class:`ReportInputs`) and the run table with the note on runs left out.
+    """
+    from harness.store import Store
+
+    results_dir = Path(results_dir)
+    started = time.perf_counter()
+    store = Store(results_dir)
+    df = store.load(all_runs=all_runs)
+    inputs = _read_side_files(results_dir)
+    try:
+        selection = store.selection(all_runs)
+        inputs.runs = pd.DataFrame(selection.kept)
+        inputs.ignored_runs = selection.note()
+    except Exception as exc:  # the run table is informative only
+        log.warning("run records unreadable: %s", exc)
+    inputs.timings["load"] = time.perf_counter() - started
+    return df, inputs
+
+
+@dataclass(frozen=True)
+class Report:
+    """A written report and what it was made from, for renderers that come after it (the paper)."""
+
+    html: Path
+    out_dir: Path
+    trials: pd.DataFrame
+    inputs: ReportInputs
+    result: bridge.Result
 
 
 def build_report(results_dir, *, out_dir=None, budgets: Sequence[float] | None = None, baseline: str = "random",
@@ -94,25 +131,18 @@ def build_report(results_dir, *, out_dir=None, budgets: Sequence[float] | None =
     Path
         ``<out_dir>/report.html``.
     """
-    import harness
-    from harness.store import Store
+    return make_report(results_dir, out_dir=out_dir, budgets=budgets, baseline=baseline,
+                       max_run_views=max_run_views, all_runs=all_runs).html
 
+
+def make_report(results_dir, *, out_dir=None, budgets: Sequence[float] | None = None, baseline: str = "random",
+                max_run_views: int = 3, all_runs: bool = False) -> Report:
+    """:func:`build_report`, returning the :class:`Report` (trials, inputs, analysis) as well."""
     results_dir = Path(results_dir)
-    started = time.perf_counter()
-    # harness.load is Store(path).load(); the fallback covers a stale editable install in
-    # which `harness` resolves as a namespace package without its __init__.
-    load = getattr(harness, "load", None) or (lambda path: Store(path).load())
-    df = Store(results_dir).load(all_runs=True) if all_runs else load(results_dir)
-    inputs = _read_side_files(results_dir)
-    try:
-        selection = Store(results_dir).selection(all_runs)
-        inputs.runs = pd.DataFrame(selection.kept)
-        inputs.ignored_runs = selection.note()
-    except Exception as exc:  # the run table is informative only
-        log.warning("run records unreadable: %s", exc)
-    inputs.timings["load"] = time.perf_counter() - started
-    return write_report(df, Path(out_dir) if out_dir else results_dir / "report", inputs,
-                        budgets=budgets, baseline=baseline, max_run_views=max_run_views)
+    df, inputs = load_report_inputs(results_dir, all_runs)
+    out_dir = Path(out_dir) if out_dir else results_dir / "report"
+    result = _write(df, out_dir, inputs, budgets=budgets, baseline=baseline, max_run_views=max_run_views)
+    return Report(out_dir / "report.html", out_dir, df, inputs, result)
 
 
 def write_report(df: pd.DataFrame, out_dir: Path, inputs: ReportInputs | None = None, *,
@@ -133,8 +163,12 @@ def write_report(df: pd.DataFrame, out_dir: Path, inputs: ReportInputs | None = 
     Path
         ``out_dir/report.html``.
     """
-    inputs = inputs or ReportInputs()
-    out_dir = Path(out_dir)
+    _write(df, Path(out_dir), inputs or ReportInputs(), budgets=budgets, baseline=baseline,
+           max_run_views=max_run_views)
+    return Path(out_dir) / "report.html"
+
+
+def _write(df: pd.DataFrame, out_dir: Path, inputs: ReportInputs, *, budgets, baseline, max_run_views) -> bridge.Result:
     out_dir.mkdir(parents=True, exist_ok=True)
     for sub in ("figures", "tables", "export"):
         shutil.rmtree(out_dir / sub, ignore_errors=True)  # no stale figures from a previous suite
@@ -158,7 +192,7 @@ def write_report(df: pd.DataFrame, out_dir: Path, inputs: ReportInputs | None = 
         doc.sections.append(timed)
     write_documents(doc, out_dir)
     log.info("report written to %s (%s)", out_dir, ", ".join(f"{k} {v:.1f}s" for k, v in inputs.timings.items()))
-    return out_dir / "report.html"
+    return result
 
 
 def draw_suite_figures(gallery: Gallery, result: "bridge.Result") -> None:
