@@ -52,7 +52,7 @@ def test_a_trial_worse_than_the_median_of_running_averages_is_stopped_and_a_bett
 def test_the_rule_uses_the_best_value_so_far_against_running_averages():
     _, strategy = _make(milestones=4, batch_size=4, min_samples=3)
     curves = strategy._curves
-    from strategies.median_stopping import _Curve
+    from strategies.multifidelity.median_stopping import _Curve
 
     curves += [_Curve({}, [4.0, 1.0]), _Curve({}, [4.0, 2.0]), _Curve({}, [4.0, 3.0]), _Curve({}, [3.0, 3.4])]
     # Running averages at milestone 1: 2.5, 3.0, 3.5 -> median 3.0; best of the last is 3.0 (not > 3.0).

@@ -13,11 +13,7 @@ from harness.protocols import Budget, Evaluation, Fidelity, Problem, Status, Str
 from harness.registry import strategies
 from harness.runner import drive
 from harness.space import Categorical, Condition, Float, Int, Space
-from strategies._multifidelity import hyperband_schedule, max_bracket
-from strategies.asha import ASHA
-from strategies.bohb import BOHB, ProductKDE
-from strategies.hyperband import Hyperband
-from strategies.successive_halving import SuccessiveHalving
+from strategies.multifidelity import ASHA, BOHB, Hyperband, ProductKDE, SuccessiveHalving, hyperband_schedule, max_bracket
 
 NAMES = ["hyperband", "successive-halving", "asha", "bohb"]
 TAG = re.compile(r"b(\d+)/r(\d+)/c(\d+)")

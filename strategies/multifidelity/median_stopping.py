@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.protocols import StrategyError, Suggestion, Trial, default_cost
+from harness.protocols import Suggestion, Trial, default_cost
 from harness.registry import strategy
-from strategies._multifidelity import MultiFidelityStrategy
+from harness.validation import Interval, check_parameters
+
+from .base import MultiFidelityStrategy
 
 __all__ = ["MedianStopping"]
 
@@ -65,10 +67,10 @@ class MedianStopping(MultiFidelityStrategy):
     def __init__(self, space, seed, budget, fidelity=None, *, milestones: int = 10, min_samples: int = 3,
                  grace_milestones: int = 1, batch_size: int = 4):
         super().__init__(space, seed, budget, fidelity, eta=2)
-        for name, value, low in (("milestones", milestones, 1), ("min_samples", min_samples, 1),
-                                 ("grace_milestones", grace_milestones, 1), ("batch_size", batch_size, 1)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise StrategyError(f"The '{name}' parameter of strategy '{self.name}' must be an integer >= {low}. Got {value!r}.")
+        count = Interval(int, 1, None)
+        check_parameters(f"strategy '{self.name}'", {
+            "milestones": count, "min_samples": count, "grace_milestones": count, "batch_size": count,
+        }, milestones=milestones, min_samples=min_samples, grace_milestones=grace_milestones, batch_size=batch_size)
         points = [self.fidelity_at(self.R * k / milestones) for k in range(1, milestones + 1)]
         self.milestones = sorted(set(points))
         self.min_samples = min_samples

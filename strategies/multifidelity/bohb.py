@@ -13,9 +13,11 @@ import math
 import numpy as np
 from scipy.stats import truncnorm
 
-from harness.protocols import StrategyError, Trial
+from harness.protocols import Trial
 from harness.registry import strategy
-from strategies.hyperband import Hyperband
+from harness.validation import Interval, check_parameters
+
+from .hyperband import Hyperband
 
 __all__ = ["ProductKDE", "BOHB"]
 
@@ -105,7 +107,7 @@ class BOHB(Hyperband):
     Parameters
     ----------
     space, seed, budget, fidelity, eta, min_fidelity
-        As for :class:`~strategies.hyperband.Hyperband`.
+        As for :class:`~strategies.multifidelity.hyperband.Hyperband`.
     min_points_in_model : int or None
         Observations needed at a fidelity before modelling it (default ``d + 1``).
     top_fraction : float
@@ -120,37 +122,19 @@ class BOHB(Hyperband):
         Bandwidth floor in the unit cube (default 1e-3).
     """
 
-    def __init__(
-        self,
-        space,
-        seed,
-        budget,
-        fidelity=None,
-        *,
-        eta: float = 3,
-        min_fidelity: float | None = None,
-        min_points_in_model: int | None = None,
-        top_fraction: float = 0.15,
-        num_samples: int = 64,
-        random_fraction: float = 1 / 3,
-        bandwidth_factor: float = 3.0,
-        min_bandwidth: float = 1e-3,
-    ):
+    def __init__(self, space, seed, budget, fidelity=None, *, eta: float = 3, min_fidelity: float | None = None,
+                 min_points_in_model: int | None = None, top_fraction: float = 0.15, num_samples: int = 64,
+                 random_fraction: float = 1 / 3, bandwidth_factor: float = 3.0, min_bandwidth: float = 1e-3):
         super().__init__(space, seed, budget, fidelity, eta=eta, min_fidelity=min_fidelity)
         d = len(space.params)
+        positive = Interval(float, 0, None, closed="neither")
+        check_parameters(f"strategy '{self.name}'", {
+            "min_points_in_model": Interval(int, 1, None, none=True),
+            "top_fraction": Interval(float, 0, 1, closed="neither"), "num_samples": Interval(int, 1, None),
+            "random_fraction": Interval(float, 0, 1), "bandwidth_factor": positive, "min_bandwidth": positive,
+        }, min_points_in_model=min_points_in_model, top_fraction=top_fraction, num_samples=num_samples,
+            random_fraction=random_fraction, bandwidth_factor=bandwidth_factor, min_bandwidth=min_bandwidth)
         min_points = d + 1 if min_points_in_model is None else min_points_in_model
-        checks = [
-            ("min_points_in_model", min_points, _integer(min_points) and min_points >= 1, "an integer >= 1"),
-            ("top_fraction", top_fraction, _real(top_fraction) and 0 < top_fraction < 1, "a number in (0, 1)"),
-            ("num_samples", num_samples, _integer(num_samples) and num_samples >= 1, "an integer >= 1"),
-            ("random_fraction", random_fraction, _real(random_fraction) and 0 <= random_fraction <= 1,
-             "a number in [0, 1]"),
-            ("bandwidth_factor", bandwidth_factor, _real(bandwidth_factor) and bandwidth_factor > 0, "a number > 0"),
-            ("min_bandwidth", min_bandwidth, _real(min_bandwidth) and min_bandwidth > 0, "a number > 0"),
-        ]
-        for name, value, ok, what in checks:
-            if not ok:
-                raise StrategyError(f"The '{name}' parameter of strategy '{self.name}' must be {what}. Got {value!r}.")
         self.min_points_in_model = min_points
         self.top_fraction = float(top_fraction)
         self.num_samples = num_samples
@@ -234,11 +218,3 @@ class BOHB(Hyperband):
             best = candidates[int(np.argmax(ratio))]
             configs.extend(self.space.decode(self._to_unit(best)[None, :]))
         return configs
-
-
-def _integer(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _real(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
-from harness.protocols import StrategyError
 from harness.registry import strategy
-from strategies._multifidelity import BracketStrategy, max_bracket, successive_halving_rungs
+from harness.validation import Interval, check_parameters
+
+from .brackets import BracketStrategy, max_bracket, successive_halving_rungs
 
 __all__ = ["SuccessiveHalving"]
 
@@ -39,35 +40,17 @@ class SuccessiveHalving(BracketStrategy):
         Number of rungs ``s + 1`` (default ``s_max + 1``, the most aggressive bracket).
     """
 
-    def __init__(
-        self,
-        space,
-        seed,
-        budget,
-        fidelity=None,
-        *,
-        eta: float = 3,
-        min_fidelity: float | None = None,
-        n_configs: int | None = None,
-        rungs: int | None = None,
-    ):
+    def __init__(self, space, seed, budget, fidelity=None, *, eta: float = 3, min_fidelity: float | None = None,
+                 n_configs: int | None = None, rungs: int | None = None):
         super().__init__(space, seed, budget, fidelity, eta=eta, min_fidelity=min_fidelity)
         s_max = max_bracket(self.R, self.eta)
-        if rungs is None:
-            s = s_max
-        elif isinstance(rungs, bool) or not isinstance(rungs, int) or not 1 <= rungs <= s_max + 1:
-            raise StrategyError(
-                f"The 'rungs' parameter of strategy '{self.name}' must be an integer in [1, {s_max + 1}] "
-                f"(eta={eta!r}, fidelity ratio {self.R:g}). Got {rungs!r}."
-            )
-        else:
-            s = rungs - 1
+        check_parameters(f"strategy '{self.name}'", {
+            "rungs": Interval(int, 1, s_max + 1, none=True, note=f"eta={eta!r}, fidelity ratio {self.R:g}"),
+            "n_configs": Interval(int, 1, None, none=True),
+        }, rungs=rungs, n_configs=n_configs)
+        s = s_max if rungs is None else rungs - 1
         if n_configs is None:
             n_configs = int(math.ceil(self.eta**s - 1e-9))
-        elif isinstance(n_configs, bool) or not isinstance(n_configs, int) or n_configs < 1:
-            raise StrategyError(
-                f"The 'n_configs' parameter of strategy '{self.name}' must be an integer >= 1. Got {n_configs!r}."
-            )
         self.rungs = [(n, self.fidelity_at(r)) for n, r in successive_halving_rungs(n_configs, s, self.eta, self.R)]
 
     def bracket_rungs(self, index: int) -> list[tuple[int, float]]:

@@ -7,7 +7,8 @@ Approach to Hyperparameter Optimization", JMLR 18(185), Algorithm 1.
 from __future__ import annotations
 
 from harness.registry import strategy
-from strategies._multifidelity import BracketStrategy, hyperband_schedule
+
+from .brackets import BracketStrategy, hyperband_schedule
 
 __all__ = ["Hyperband"]
 

@@ -12,9 +12,12 @@ import math
 
 from typing import Iterator, Sequence
 
-from harness.protocols import StrategyError, Suggestion, Trial
+from harness.protocols import Suggestion, Trial
 from harness.registry import strategy
-from strategies._multifidelity import MultiFidelityStrategy, max_bracket
+from harness.validation import Interval, check_parameters
+
+from .base import MultiFidelityStrategy
+from .brackets import max_bracket
 
 __all__ = ["ASHA"]
 
@@ -52,32 +55,16 @@ class ASHA(MultiFidelityStrategy):
     #: The default ``batch_size``; each instance sets its own.
     max_batch = 4
 
-    def __init__(
-        self,
-        space,
-        seed,
-        budget,
-        fidelity=None,
-        *,
-        eta: float = 4,
-        min_fidelity: float | None = None,
-        early_stopping_rate: int = 0,
-        batch_size: int = 4,
-    ):
+    def __init__(self, space, seed, budget, fidelity=None, *, eta: float = 4, min_fidelity: float | None = None,
+                 early_stopping_rate: int = 0, batch_size: int = 4):
         super().__init__(space, seed, budget, fidelity, eta=eta, min_fidelity=min_fidelity)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise StrategyError(
-                f"The 'batch_size' parameter of strategy '{self.name}' must be an integer >= 1. Got {batch_size!r}."
-            )
-        self.max_batch = batch_size
         s_max = max_bracket(self.R, self.eta)
-        s = early_stopping_rate
-        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s <= s_max:
-            raise StrategyError(
-                f"The 'early_stopping_rate' parameter of strategy '{self.name}' must be an integer in "
-                f"[0, {s_max}] (eta={eta!r}, fidelity ratio {self.R:g}). Got {early_stopping_rate!r}."
-            )
-        top = s_max - s
+        check_parameters(f"strategy '{self.name}'", {
+            "batch_size": Interval(int, 1, None),
+            "early_stopping_rate": Interval(int, 0, s_max, note=f"eta={eta!r}, fidelity ratio {self.R:g}"),
+        }, batch_size=batch_size, early_stopping_rate=early_stopping_rate)
+        self.max_batch = batch_size
+        top = s_max - early_stopping_rate
         self.rung_fidelities = [self.fidelity_at(self.R * self.eta ** (k - top)) for k in range(top + 1)]
         self._configs: list[dict] = []
         # Finished results per rung (config id -> value) and ids already promoted out of it.
