@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     paper.add_argument("--suite", default="suites/paper.toml", help="the paper suite (default: suites/paper.toml)")
     paper.add_argument("--results", help="results directory (default: results/<suite name>)")
     paper.add_argument("--paper-dir", default="paper", help="the paper's directory (default: paper)")
+    paper.add_argument("--bbob-suite", default="suites/paper-bbob.toml",
+                       help="the BBOB section's suite, run after the paper suite (default: suites/paper-bbob.toml)")
+    paper.add_argument("--bbob-results", help="its results directory (default: results/<its name>)")
+    paper.add_argument("--no-bbob", action="store_true", help="leave the BBOB section as it is")
     paper.add_argument("--executor", choices=("ray", "serial"), help="override the suite's executor")
     paper.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -236,11 +240,21 @@ def _paper(args: argparse.Namespace) -> int:
     from harness.report.paper import write_paper
     from harness.suite import load_suite
 
+    bbob = None if args.no_bbob else load_suite(args.bbob_suite)  # a bad BBOB suite fails before any run
     results = Path(args.results) if args.results else results_dir_for(load_suite(args.suite), None)
     if args.rerun and results.exists():
         shutil.rmtree(results)
     run_suite(args.suite, results=results, executor=args.executor, progress=not args.quiet)
     written = write_paper(make_report(results), args.paper_dir)
+    if bbob is not None:
+        from harness.report.bbob_section import write_paper_section
+        from harness.store import Store
+
+        bbob_results = Path(args.bbob_results) if args.bbob_results else results_dir_for(bbob, None)
+        if args.rerun and bbob_results.exists():
+            shutil.rmtree(bbob_results)
+        run_suite(args.bbob_suite, results=bbob_results, executor=args.executor, progress=not args.quiet)
+        write_paper_section(Store(bbob_results).load(), Path(args.paper_dir), bbob.name)
     print(f"paper figures and tables regenerated in {written}")
     return 0
 

@@ -3,7 +3,8 @@
 Runs ``suites/paper.toml`` (stored runs are reused, so this is quick once the suite has
 run; ``--rerun`` starts over), writes its report to ``results/paper/report/`` and copies the
 figures, tables and generated numbers into ``paper/figures``, ``paper/tables`` and
-``paper/generated``. Same as ``make -C paper figures`` and ``harness paper``.
+``paper/generated``; then runs ``suites/paper-bbob.toml`` the same way and writes the BBOB
+section (``generated/bbob.tex``, ``figures/bbob_ecdf``). Same as ``make -C paper figures`` and ``harness paper``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     paper, suite = ROOT / "paper", ROOT / "suites" / "paper.toml"
     results = ROOT / "results" / load_suite(suite).name
-    command = ["paper", "--suite", str(suite), "--results", str(results), "--paper-dir", str(paper)]
+    bbob_suite = ROOT / "suites" / "paper-bbob.toml"
+    command = ["paper", "--suite", str(suite), "--results", str(results), "--paper-dir", str(paper),
+               "--bbob-suite", str(bbob_suite), "--bbob-results", str(ROOT / "results" / load_suite(bbob_suite).name)]
     command += ["--rerun"] * args.rerun + ["--quiet"] * args.quiet
     command += ["--executor", args.executor] if args.executor else []
     status = harness(command)

@@ -19,6 +19,7 @@ pytest.importorskip("cocopp", reason="needs the 'coco' extra (cocopp)")
 
 import harness  # noqa: E402
 from harness.analysis import fixed_target, metrics  # noqa: E402
+from harness.analysis.bbob_ecdf import COCO_TARGETS, bbob_ecdf, bbob_runtimes  # noqa: E402
 from harness.analysis.export import export_coco  # noqa: E402
 from harness.benchmark import run_suite  # noqa: E402
 
@@ -46,6 +47,38 @@ for folder in sys.argv[2:]:
         out.append({"alg": ds.algId, "f": int(ds.funcId), "dim": int(ds.dim),
                     "instances": [int(i) for i in ds.instancenumbers],
                     "art": [float(a) for a in ds.detERT(json.loads(sys.argv[1]))]})
+print("RESULT" + json.dumps(out))
+"""
+
+# Runs cocopp's ECDF figure (pprldmany, COCO's 51 targets) per dimension and prints, for each
+# curve it draws, the fraction of its runtime samples (evaluations / dimension) <= each grid
+# point. The samples are recorded on their way into cocopp's own plotting function, which
+# still draws them: cocopp computes them, nothing here does.
+ECDF_WITH_COCOPP = """
+import json, sys, os, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+from cocopp import pproc
+from cocopp.compall import pprldmany
+grid = np.asarray(json.loads(sys.argv[2]))
+os.makedirs(sys.argv[1], exist_ok=True)
+drawn = []
+plotdata = pprldmany.plotdata
+def recording(data, *args, **kwargs):
+    drawn.append((kwargs.get("label"), np.asarray(data, float)))
+    return plotdata(data, *args, **kwargs)
+pprldmany.plotdata = recording
+datasets = pproc.processInputArgs(sys.argv[3:], True)[0]
+# cocopp's documented switch for no reference-algorithm line (not compared; slow to load).
+from cocopp import testbedsettings
+testbedsettings.current_testbed.reference_algorithm_filename = ''
+out = []
+for dim, entries in sorted(pproc.dictAlgByDim(pproc.DataSetList(datasets).dictByAlgName()).items()):
+    drawn.clear()
+    pprldmany.main(entries, order=None, outputdir=sys.argv[1], info="%02dD" % dim)
+    for label, data in drawn:
+        data = data[~np.isnan(data)]
+        out.append({"dim": int(dim), "alg": os.path.basename(label), "fraction": [float(np.mean(data <= x)) for x in grid]})
 print("RESULT" + json.dumps(out))
 """
 
@@ -112,6 +145,30 @@ def test_cocopp_reads_our_export_with_our_art(stored, tmp_path):
     assert any(np.isfinite(a).sum() >= 4 for a in ours.values())  # targets were really reached
 
 
+def test_cocopp_draws_our_bbob_ecdf(stored, tmp_path):
+    """cocopp's runtime ECDF (its pprldmany figure) equals ours up to the budget.
+
+    Beyond the budget cocopp extends unsuccessful runs by simulated restarts; below it a
+    simulated run reaches a target only if the run it starts from does, and cocopp's
+    derandomised draw starts from every run equally often, so the two agree exactly.
+    """
+    frame = harness.load(stored)
+    export_coco(frame, tmp_path / "export")
+    grid = [0.5, 1, 2, 3, 5, 10, 20, 39.9]  # evaluations / dimension; the 3-D budget is 40 x 3
+    done = subprocess.run([sys.executable, "-c", ECDF_WITH_COCOPP, str(tmp_path / "cocopp"), json.dumps(grid),
+                           *(str(tmp_path / "export" / s) for s in ("random", "cmaes"))],
+                          capture_output=True, text=True, timeout=300, env={**_env(), "MPLBACKEND": "Agg"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    theirs = {(d["dim"], d["alg"]): d["fraction"] for d in json.loads(done.stdout.split("RESULT", 1)[1])}
+    ours = bbob_ecdf(bbob_runtimes(frame), grid=np.array(grid))
+    assert len(COCO_TARGETS) == 51 and np.isclose(COCO_TARGETS[0], 100) and np.isclose(COCO_TARGETS[-1], 1e-8)
+    compared = 0
+    for (dim, strategy), line in ours.groupby(["dimension", "strategy"]):
+        np.testing.assert_allclose(theirs[dim, strategy], line["fraction"].to_numpy(), rtol=0, atol=1e-12)
+        compared += 1
+    assert compared == 4 and ours["fraction"].max() > 0.2 and ours["fraction"].min() < 0.1  # real curves
+
+
 def test_harness_coco_runs_cocopp_and_writes_its_html(stored):
     done = subprocess.run([sys.executable, "-m", "harness", "coco", str(stored)], capture_output=True, text=True,
                           timeout=600, env=_env())
@@ -136,3 +193,29 @@ def _env() -> dict:
 
     root = str(Path(harness.__file__).resolve().parents[1])
     return {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def test_report_and_paper_draw_the_bbob_ecdf_and_state_its_numbers(stored, tmp_path):
+    from harness.report.bbob_section import BBOB_FIGURE, draw_bbob_figure, write_paper_section
+    from harness.report.gallery import Gallery
+    from harness.report.palette import strategy_styles
+
+    frame = harness.load(stored)
+    gallery = Gallery(tmp_path / "figures", strategy_styles(["random", "cmaes"]))
+    draw_bbob_figure(gallery, frame[frame["problem_name"] == "branin"])  # no BBOB run: no figure
+    assert gallery.figures == []
+    draw_bbob_figure(gallery, frame)
+    assert [f.name for f in gallery.figures] == [BBOB_FIGURE] and gallery.figures[0].png.stat().st_size > 10_000
+
+    written = write_paper_section(frame, tmp_path / "paper", "coco-small")
+    assert (tmp_path / "paper" / "figures" / f"{BBOB_FIGURE}.pdf") in written
+    tex = (tmp_path / "paper" / "generated" / "bbob.tex").read_text()
+    assert "\\section{BBOB" in tex and "\\includegraphics" in tex and "instances 1, 2, 3, 5." in tex
+    # The stated fractions are the ECDF at the budget: solved (function, target) pairs, each
+    # pair weighing its function's runs equally, computed here directly from the runtimes.
+    rt = bbob_runtimes(frame)
+    for (dim, strategy), group in rt.groupby(["dimension", "strategy"]):
+        direct = group.groupby(["function", "target_index"])["runtime"].apply(lambda r: np.isfinite(r).mean()).mean()
+        assert f"{strategy} {direct:.0%}".replace("%", "\\%") in tex
+    with pytest.raises(ValueError, match="no BBOB run"):
+        write_paper_section(frame[frame["problem_name"] == "branin"], tmp_path / "none", "plain")

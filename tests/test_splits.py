@@ -22,8 +22,9 @@ def test_variants_follow_their_family():
 
 
 def test_paper_suite_uses_only_evaluation_problems():
-    names = _problem_names(ROOT / "suites" / "paper.toml")
-    assert names and all(split_of(n) == EVALUATION for n in names), names
+    for suite in ("paper.toml", "paper-bbob.toml"):
+        names = _problem_names(ROOT / "suites" / suite)
+        assert names and all(split_of(n) == EVALUATION for n in names), (suite, names)
 
 
 def test_tuning_benchmarks_use_only_development_problems():

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from harness.report import analysis_bridge as bridge
+from harness.report.bbob_section import draw_bbob_figure
 from harness.report.content import Document, Figure
 from harness.report.gallery import Gallery
 from harness.report.html import render_html
@@ -181,6 +182,7 @@ def _write(df: pd.DataFrame, out_dir: Path, inputs: ReportInputs, *, budgets, ba
     with clock("figures and run views"):
         pending = _start_run_views(gallery, df, result.final, inputs.run_specs, max_run_views)
         draw_suite_figures(gallery, result)
+        draw_bbob_figure(gallery, df)  # COCO's own ECDF when the suite has BBOB runs
         _finish_run_views(pending, gallery, df, result.final, inputs.run_specs, max_run_views)
     with clock("tables"):
         tables = bridge.write_tables(result, out_dir / "tables")
