@@ -219,3 +219,15 @@ def test_report_and_paper_draw_the_bbob_ecdf_and_state_its_numbers(stored, tmp_p
         assert f"{strategy} {direct:.0%}".replace("%", "\\%") in tex
     with pytest.raises(ValueError, match="no BBOB run"):
         write_paper_section(frame[frame["problem_name"] == "branin"], tmp_path / "none", "plain")
+
+
+def test_harness_paper_names_a_missing_bbob_suite_before_running_anything(tmp_path, capsys):
+    from harness.cli import main
+
+    (tmp_path / "suite.toml").write_text('name = "tiny"\nseeds = 1\nbudget = 2\nproblems = ["hartmann3"]\n'
+                                         'strategies = ["random"]\n[executor]\nkind = "serial"\n')
+    assert main(["paper", "--suite", str(tmp_path / "suite.toml"), "--results", str(tmp_path / "r"),
+                 "--paper-dir", str(tmp_path / "p"), "--bbob-suite", str(tmp_path / "nobbob.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "nobbob.toml" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists() and not (tmp_path / "p").exists()
