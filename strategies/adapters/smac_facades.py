@@ -80,6 +80,30 @@ def _finite_crash_encoder(scenario: Any) -> Any:
     return _FiniteCrashEncoder(scenario)
 
 
+def _hash_free_maximizer(facade: Any, scenario: Any) -> Any:
+    """The facade's default acquisition maximizer, made independent of Python's hash seed.
+
+    SMAC's local search collects its start points in a ``set`` of ``Configuration`` objects,
+    whose hashes are of strings, so their order (and the random draws made per start point
+    after it) changes with ``PYTHONHASHSEED``: the same seed gave different runs in two
+    processes (a Ray worker and the driver, say). Sorting the start points by their vector
+    gives one order in every process; SMAC's own order was arbitrary, so no choice is lost.
+    """
+    import numpy as np
+    from smac.acquisition.maximizer.local_search import LocalSearch
+
+    class _OrderedLocalSearch(LocalSearch):
+        def _get_init_points_from_previous_configs(self, *args: Any, **kwargs: Any) -> list:
+            points = super()._get_init_points_from_previous_configs(*args, **kwargs)
+            return sorted(points, key=lambda config: np.asarray(config.get_array(), dtype=float).tobytes())
+
+    maximizer = facade.get_acquisition_maximizer(scenario)
+    local = getattr(maximizer, "_local_search", None)
+    if type(local) is LocalSearch:
+        local.__class__ = _OrderedLocalSearch
+    return maximizer
+
+
 def _batch_size(name: str, batch_size: Any) -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise StrategyError(f"The 'batch_size' parameter of strategy '{name}' must be an integer >= 1. Got {batch_size!r}.")
@@ -141,7 +165,8 @@ class _SMACStrategy(Strategy):
             if self._exhausted:
                 break
             try:
-                info = self._facade.ask()
+                with _one_thread():
+                    info = self._facade.ask()
             except ConfigurationSpaceExhaustedException:
                 # A finite space (e.g. two small integers) has no config SMAC has not run:
                 # the strategy is exhausted, as a complete grid is; its generator is spent.
@@ -171,7 +196,21 @@ class _SMACStrategy(Strategy):
             else:
                 value = TrialValue(cost=self._facade.scenario.crash_cost, time=float(trial.eval_seconds),
                                    status=StatusType.CRASHED)
-            self._facade.tell(info, value, save=False)
+            with _one_thread():
+                self._facade.tell(info, value, save=False)
+
+
+def _one_thread():
+    """Run SMAC's random forest in the calling thread.
+
+    SMAC builds its forest with ``n_jobs=-1``: joblib threads on every core, and, measured on
+    a 12-evaluation Branin run, 4 of its 10 s spent in joblib's result-polling sleeps. A run
+    here is one task among many on a worker that the executor keeps single-threaded; the
+    forest's trees are seeded one by one, so the fitted model is the same either way.
+    """
+    import joblib
+
+    return joblib.parallel_config(backend="sequential")
 
 
 @strategy("smac")
@@ -200,6 +239,7 @@ class SMACHPO(_SMACStrategy):
             scenario, _never_called, overwrite=True, logging_level=False,
             initial_design=HPO.get_initial_design(scenario, **design),
             runhistory_encoder=_finite_crash_encoder(scenario),
+            acquisition_maximizer=_hash_free_maximizer(HPO, scenario),
         )
 
 
@@ -231,7 +271,8 @@ class SMACHyperband(_SMACStrategy):
         assert fidelity is not None  # check_compatible refused problems without one
         scenario = self._scenario(min_budget=float(fidelity.low), max_budget=float(fidelity.high))
         facade = MultiFidelityFacade if model else HyperbandFacade
-        options = {"runhistory_encoder": _finite_crash_encoder(scenario)} if model else {}
+        options = {"runhistory_encoder": _finite_crash_encoder(scenario),
+                   "acquisition_maximizer": _hash_free_maximizer(facade, scenario)} if model else {}
         self._facade = facade(
             scenario, _never_called_mf, overwrite=True, logging_level=False,
             intensifier=facade.get_intensifier(scenario, eta=eta), **options,
