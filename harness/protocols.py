@@ -19,6 +19,7 @@ from harness.space import Space
 __all__ = [
     "Status",
     "Fidelity",
+    "FIDELITY_TOLERANCE",
     "Budget",
     "Suggestion",
     "Evaluation",
@@ -38,6 +39,10 @@ class Status(str, enum.Enum):
     TIMEOUT = "timeout"
     #: Still running when a time budget ran out: stored (never dropped), never told.
     CANCELLED = "cancelled"
+
+
+#: How far outside its range a fidelity may fall and still count as the bound (:meth:`Fidelity.check`).
+FIDELITY_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,22 @@ class Fidelity:
     def to_json(self) -> dict:
         """Plain-JSON description."""
         return {"name": self.name, "low": self.low, "high": self.high, "integer": self.integer}
+
+    def check(self, value: float | None, owner: str) -> float:
+        """``value`` as a float in ``[low, high]``; ``None`` is ``high``.
+
+        The one range check of a fidelity a problem is asked to evaluate at. A value within
+        :data:`FIDELITY_TOLERANCE` outside the range (the float error of rung arithmetic such
+        as ``high * eta**-k``) is taken as the bound; anything else raises ``ValueError``
+        naming ``owner`` (e.g. ``"Task 'svm-wine'"``). Integer fidelities are left for the
+        problem to round.
+        """
+        if value is None:
+            return float(self.high)
+        if not (isinstance(value, (int, float, np.integer, np.floating))
+                and self.low - FIDELITY_TOLERANCE <= value <= self.high + FIDELITY_TOLERANCE):
+            raise ValueError(f"{owner}: fidelity {self.name} must be in [{self.low:g}, {self.high:g}]. Got {value!r}.")
+        return float(min(max(value, self.low), self.high))
 
 
 def default_cost(fidelity: Fidelity | None, value: float | None) -> float:

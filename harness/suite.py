@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from harness.protocols import Budget, StrategyError
 from harness.registry import RegistryError, problems, strategies
+from harness.seeding import derive_seed
 from harness.space import SpaceError
 
 __all__ = ["ConfigError", "Entry", "Suite", "load_suite", "parse_suite", "resolve_instance", "FIXED_INSTANCE"]
@@ -181,13 +180,6 @@ def factory_defaults(registry, name: str) -> dict[str, Any]:
         for key, param in signature.parameters.items()
         if param.default is not inspect.Parameter.empty and param.kind is not inspect.Parameter.VAR_KEYWORD
     }
-
-
-def derive_seed(suite_seed: int, *identity: Any) -> int:
-    """A 63-bit seed from the suite seed and an identity, via numpy's SeedSequence."""
-    words = [int.from_bytes(hashlib.sha256(str(part).encode()).digest()[:4], "little") for part in identity]
-    state = np.random.SeedSequence([suite_seed, *words]).generate_state(2, np.uint32)
-    return int((int(state[0]) << 32 | int(state[1])) >> 1)
 
 
 def load_suite(path: str | Path) -> Suite:

@@ -8,7 +8,8 @@ import pytest
 from conftest import run_cli
 
 from harness.cli import main
-from harness.suite import derive_seed, parse_suite
+from harness.seeding import derive_seed
+from harness.suite import parse_suite
 
 GOOD = """
 name = "tiny"

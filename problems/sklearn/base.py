@@ -49,6 +49,7 @@ from threadpoolctl import ThreadpoolController
 
 from harness.protocols import Evaluation, Fidelity, Problem, default_cost
 from harness.registry import problem
+from harness.seeding import hash32
 from harness.space import Space
 from problems.sklearn.datasets import load
 from problems.sklearn.metrics import get_metric
@@ -117,7 +118,7 @@ def random_state_from_seed(seed: int) -> int:
     """Map a trial seed (any integer >= 0) to a ``random_state`` in ``[0, 2**32)``."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"A trial seed must be an integer >= 0. Got {seed!r}.")
-    return int(np.random.SeedSequence(int(seed)).generate_state(1)[0])
+    return hash32(seed)
 
 
 @lru_cache(maxsize=1)
@@ -255,12 +256,8 @@ class CVTask(Problem):
         """Check ``fidelity`` against the range (``None`` -> maximum); integers are rounded."""
         if self.fidelity is None:
             return None
-        if fidelity is None:
-            fidelity = self.fidelity.high
-        lo, hi = self.fidelity.low, self.fidelity.high
-        if not (isinstance(fidelity, (int, float, np.integer, np.floating)) and lo - 1e-9 <= fidelity <= hi + 1e-9):
-            raise ValueError(f"Task '{self.name}': fidelity {self.fidelity.name} must be in [{lo}, {hi}]. Got {fidelity!r}.")
-        return int(round(fidelity)) if self.fidelity.integer else float(min(max(fidelity, lo), hi))
+        level = self.fidelity.check(fidelity, f"Task '{self.name}'")
+        return int(round(level)) if self.fidelity.integer else level
 
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None, seed: int = 0) -> Evaluation:
         """Cross-validate ``config`` at ``fidelity`` with trial ``seed`` (see the module docstring).

@@ -210,12 +210,7 @@ class SyntheticFunction(Problem):
     def _fidelities(self, fidelities: Sequence[float | None], n: int) -> np.ndarray:
         if self.fidelity is None:
             return np.ones(n)
-        fid = self.fidelity
-        s = np.array([fid.high if f is None else f for f in fidelities], dtype=float)
-        if not np.all((s >= fid.low) & (s <= fid.high)):
-            bad = s[~((s >= fid.low) & (s <= fid.high))][0]
-            raise ValueError(f"Fidelity of '{self.name}' must be in [{fid.low:g}, {fid.high:g}]. Got {bad!r}.")
-        return s
+        return np.array([self.fidelity.check(f, f"'{self.name}'") for f in fidelities], dtype=float)
 
     def value_at(self, X: np.ndarray, fidelities: np.ndarray | None = None) -> np.ndarray:
         """Noise-free values at an ``(n, d)`` array of domain points (``None``: top fidelity)."""

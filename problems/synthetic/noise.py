@@ -13,18 +13,12 @@ from typing import Sequence
 
 import numpy as np
 
-from harness.seeding import GOLDEN_GAMMA, mix64_array
+from harness.seeding import splitmix64_step
 
 __all__ = ["standard_normal_from_seeds"]
 
 # Keeps the noise stream apart from anything else seeded with the same trial seed.
 _STREAM = np.uint64(0x6E6F6973795F6678)
-_GOLDEN = np.uint64(GOLDEN_GAMMA)
-
-
-def _splitmix64(state: np.ndarray) -> np.ndarray:
-    """One SplitMix64 step: advance the state by the golden increment, then finalise."""
-    return mix64_array(state + _GOLDEN)
 
 
 def standard_normal_from_seeds(seeds: Sequence[int]) -> np.ndarray:
@@ -40,8 +34,8 @@ def standard_normal_from_seeds(seeds: Sequence[int]) -> np.ndarray:
     ndarray, shape (n,)
     """
     state = np.array([int(s) % 2**64 for s in seeds], dtype=np.uint64) ^ _STREAM
-    first = _splitmix64(state)
-    second = _splitmix64(first)
+    first = splitmix64_step(state)
+    second = splitmix64_step(first)
     # The top 53 bits, centred in their cell, give uniforms strictly inside (0, 1).
     u1 = ((first >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53
     u2 = ((second >> np.uint64(11)).astype(np.float64) + 0.5) * 2.0**-53

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from harness.seeding import seed32
 from harness.space import Categorical, Float, Space
 
 from strategies.adapters import _hyperopt_space
-from strategies.adapters._seeds import seed32
 
 METRIC = "value"
 SEARCHERS = ("basic", "hyperopt")

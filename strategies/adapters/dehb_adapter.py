@@ -16,7 +16,7 @@ their random streams are DEHB's.
 
 A failed or timed-out trial is told with fitness ``inf``, the value DEHB gives configs not
 yet evaluated, so selection never keeps one. Seeds: DEHB's generator and the ConfigSpace
-sampler are seeded from the run's seed (:func:`._seeds.seed32`). DEHB writes a log file
+sampler are seeded from the run's seed (:func:`harness.seeding.seed32`). DEHB writes a log file
 and, by default, pickled checkpoints on every new incumbent; the adapter points its output
 at a private temporary directory, removes the log sink DEHB adds to ``loguru``, silences
 DEHB's console logging and sets ``save_freq="end"`` (saving only at the end of DEHB's own
@@ -41,11 +41,11 @@ import numpy as np
 
 from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError, Suggestion, Trial
 from harness.registry import strategy
+from harness.seeding import seed32
 from harness.space import Space
 
 from strategies.adapters import _configspace
 from strategies.adapters._deps import require
-from strategies.adapters._seeds import seed32
 
 DEHB_INSTALL = 'pip install -e ".[peers]"  (or: pip install "dehb==0.1.1")'
 

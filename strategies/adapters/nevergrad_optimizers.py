@@ -44,10 +44,10 @@ import numpy as np
 
 from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError, Suggestion, Trial
 from harness.registry import strategy
+from harness.seeding import seed32
 from harness.space import Categorical, Float, Space
 
 from strategies.adapters._deps import require
-from strategies.adapters._seeds import seed32
 
 NEVERGRAD_INSTALL = 'pip install -e ".[peers]"  (or: pip install nevergrad)'
 

@@ -15,7 +15,7 @@ the adapter checks for them up front and says what to install.
 Registered names: ``optuna`` (parameter ``sampler``), and ``optuna-tpe``, ``optuna-gp``,
 ``optuna-cmaes``, ``optuna-qmc``, ``optuna-random``. Same seed, same suggestions for every
 sampler (checked for GPSampler with torch 2.13.0+cpu outside the test suite, which runs
-without torch). Seeds above 32 bits are hashed to 32 (:func:`._seeds.seed32`).
+without torch). Seeds above 32 bits are hashed to 32 (:func:`harness.seeding.seed32`).
 
 Reference: Akiba et al., "Optuna: A Next-generation Hyperparameter Optimization Framework",
 KDD 2019.
@@ -28,11 +28,11 @@ from typing import Any, ClassVar, Mapping, Sequence
 
 from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError, Suggestion, Trial
 from harness.registry import strategy
+from harness.seeding import seed32
 from harness.space import Space
 
 from strategies.adapters import _optuna_space
 from strategies.adapters._deps import require
-from strategies.adapters._seeds import seed32
 
 #: sampler name -> (Optuna class, extra module it needs, how to install that module, defaults)
 SAMPLERS: dict[str, tuple[str, str | None, str | None, dict[str, Any]]] = {
@@ -76,7 +76,7 @@ class OptunaSampler(Strategy):
         RandomSampler, each with Optuna's defaults.
     sampler_options : mapping, optional
         Extra keyword arguments for the sampler's constructor (e.g. ``{"n_startup_trials":
-        20}``); ``seed`` is always derived from the run's seed (:func:`._seeds.seed32`).
+        20}``); ``seed`` is always derived from the run's seed (:func:`harness.seeding.seed32`).
     """
 
     name = "optuna"

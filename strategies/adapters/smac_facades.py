@@ -16,7 +16,7 @@ never called.
 
 The scenario is deterministic (each config is evaluated once: the harness's objectives are
 seeded per trial, and SMAC would otherwise repeat configs on new seeds), seeded with the
-run's seed (:func:`._seeds.seed32`), with ``n_trials`` set to the run's evaluation budget
+run's seed (:func:`harness.seeding.seed32`), with ``n_trials`` set to the run's evaluation budget
 (for cost budgets: the number of full-fidelity evaluations it buys). A failed or timed-out
 trial is told as SMAC's own runner reports a crashing target function:
 ``StatusType.CRASHED`` with the scenario's ``crash_cost`` (``inf``). SMAC 2.4.1's log-scaled
@@ -42,11 +42,11 @@ from typing import Any, Sequence
 
 from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError, Suggestion, Trial
 from harness.registry import strategy
+from harness.seeding import seed32
 from harness.space import Space
 
 from strategies.adapters import _configspace
 from strategies.adapters._deps import require
-from strategies.adapters._seeds import seed32
 
 SMAC_INSTALL = 'pip install -e ".[peers]"  (or: pip install smac)'
 
