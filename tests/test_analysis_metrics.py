@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.analysis import metrics
+from harness.analysis import fixed_budget, metrics
 
 
 def trials(runs, optimum=np.nan, reference=np.nan, budget=None):
@@ -87,7 +87,7 @@ def test_dimension_counts_parameters_used_by_the_problem():
 
 def test_final_values_and_auc_at_budget_fractions():
     df = trials({("f", "s", 0): [4.0, 3.0, 2.0, 1.0]}, optimum=0.0)
-    fin = metrics.final(df, fractions=(0.5, 1.0)).set_index("level")
+    fin = fixed_budget.final(df, fractions=(0.5, 1.0)).set_index("level")
     assert fin.loc[0.5, "budget"] == 2 and fin.loc[0.5, "regret"] == 3.0
     assert fin.loc[0.5, "auc_regret"] == pytest.approx((4 + 3) / 2)
     assert fin.loc[1.0, "regret"] == 1.0
@@ -97,7 +97,7 @@ def test_final_values_and_auc_at_budget_fractions():
 
 def test_short_run_keeps_its_last_incumbent_up_to_the_budget():
     df = trials({("f", "s", 0): [4.0, 2.0]}, optimum=0.0, budget=4)
-    fin = metrics.final(df, budgets=[4])
+    fin = fixed_budget.final(df, budgets=[4])
     assert fin["regret"].iloc[0] == 2.0
     assert fin["auc_regret"].iloc[0] == pytest.approx((4 + 2 + 2 + 2) / 4)
     assert fin["spent"].iloc[0] == 2
@@ -107,7 +107,7 @@ def test_final_by_cost_counts_fidelity_weighted_spend():
     df = trials({("f", "s", 0): [(4.0, np.nan, np.nan, 0.5), (3.0, np.nan, np.nan, 0.5),
                                  (2.0, np.nan, np.nan, 1.0), (1.0, np.nan, np.nan, 1.0)]},
                 optimum=0.0)
-    fin = metrics.final(df, budgets=[2.0], by="cost")
+    fin = fixed_budget.final(df, budgets=[2.0], by="cost")
     assert fin["regret"].iloc[0] == 2.0
     assert fin["auc_regret"].iloc[0] == pytest.approx((4 * 0.5 + 3 * 0.5 + 2 * 1.0) / 2)
 
@@ -115,7 +115,7 @@ def test_final_by_cost_counts_fidelity_weighted_spend():
 def test_normalised_score_against_random_median():
     runs = {("f", "random", 0): [2.0], ("f", "random", 1): [4.0], ("f", "random", 2): [6.0],
             ("f", "smart", 0): [1.0], ("f", "smart", 1): [0.0]}
-    fin = metrics.final(trials(runs, optimum=0.0), fractions=(1.0,))
+    fin = fixed_budget.final(trials(runs, optimum=0.0), fractions=(1.0,))
     scores = fin.set_index("run_id")["score"]
     assert scores["f/smart/0"] == pytest.approx(1 - 1 / 4)
     assert scores["f/smart/1"] == 1.0
@@ -125,9 +125,9 @@ def test_normalised_score_against_random_median():
 
 def test_score_fallback_without_baseline_uses_first_trial_median():
     runs = {("f", "a", 0): [4.0, 1.0], ("f", "b", 0): [2.0, 2.0], ("f", "b", 1): [6.0, 3.0]}
-    fin = metrics.final(trials(runs, optimum=0.0), fractions=(1.0,), baseline="random")
+    fin = fixed_budget.final(trials(runs, optimum=0.0), fractions=(1.0,), baseline="random")
     assert fin.set_index("run_id")["score"]["f/a/0"] == pytest.approx(1 - 1 / 4)
-    assert "first" in metrics.score_zero_kind(fin, "random")
+    assert "first" in fixed_budget.score_zero_kind(fin, "random")
 
 
 def test_auto_axis_counts_cost_budgets_in_cost():
@@ -136,11 +136,11 @@ def test_auto_axis_counts_cost_budgets_in_cost():
                     trials({("mf", "full", 0): [3.0, 2.0]}, optimum=0.0)], ignore_index=True)
     df["budget_kind"] = "cost"
     df["budget"] = 2.0
-    fin = metrics.final(df, fractions=(0.5, 1.0)).set_index(["strategy", "level"])
+    fin = fixed_budget.final(df, fractions=(0.5, 1.0)).set_index(["strategy", "level"])
     assert set(fin["unit"]) == {"cost"}
     # At cost 1 the multi-fidelity run has spent 4 cheap trials, the full one 1 trial.
     assert fin.loc[("hb", 0.5), "regret"] == 1.0 and fin.loc[("hb", 0.5), "spent"] == 1.0
     assert fin.loc[("full", 0.5), "regret"] == 3.0
-    by_evals = metrics.final(df, fractions=(1.0,), by="evals")
+    by_evals = fixed_budget.final(df, fractions=(1.0,), by="evals")
     assert set(by_evals["unit"]) == {"evaluations"}
     assert by_evals.set_index("strategy").loc["hb", "budget"] == 8  # most evaluations seen

@@ -77,7 +77,7 @@ def across_pairwise(fin: pd.DataFrame, problem_pairwise: pd.DataFrame, alpha: fl
     Parameters
     ----------
     fin : DataFrame
-        :func:`harness.analysis.metrics.final` restricted to the strategies compared across
+        :func:`harness.analysis.fixed_budget.final` restricted to the strategies compared across
         problems.
     problem_pairwise : DataFrame
         :func:`harness.analysis.statistics.per_problem_pairwise` of the same family, whose

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.analysis.metrics import (_check_by, _codes, _run_starts, _take,
+from harness.analysis.metrics import (_check_by, _codes, _run_spans, _take,
                                       first_regret_median, spend_axis)
 
 N_TARGETS = 51
@@ -91,10 +91,8 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
     _check_by(by)
     if targets_frame is None:
         targets_frame = targets(inc)
-    run = _codes(inc["run_id"])[0]
-    starts = _run_starts(run)
+    run, starts, ends = _run_spans(inc)
     n = len(inc)
-    ends = np.r_[starts[1:], n] - 1
     x = spend_axis(inc, by)
     regret = inc["regret"].to_numpy(dtype=float)
     # Best regret so far: the first hit of a target is the same for the incumbent's regret

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from harness.analysis import decisions, fixed_target, intervals, metrics
+from harness.analysis import decisions, fixed_budget, fixed_target, intervals, metrics
 from harness.analysis import statistics as st
 
 
@@ -25,7 +25,7 @@ class Analysis:
     incumbents : DataFrame
         :func:`metrics.incumbents`: one row per trial.
     final : DataFrame
-        :func:`metrics.final` on the analysis' budget axis (by default each problem in its
+        :func:`fixed_budget.final` on the analysis' budget axis (by default each problem in its
         budget unit: cost for cost budgets, else evaluations): one row per run x level.
     final_cost : DataFrame or None
         The same over cumulative cost, when some run has a cost budget or a fidelity.
@@ -158,7 +158,7 @@ def _uses_cost(df: pd.DataFrame) -> bool:
 
 def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
             baseline: str | None = "random", *, by: str = "auto",
-            fractions: Sequence[float] = metrics.DEFAULT_BUDGET_FRACTIONS,
+            fractions: Sequence[float] = fixed_budget.DEFAULT_BUDGET_FRACTIONS,
             alpha: float = 0.05, n_boot: int = 1000, seed: int = 0,
             dimensions: dict | None = None) -> Analysis:
     """Compute every metric, test and summary of a report from stored trials.
@@ -207,10 +207,10 @@ def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
     refs = metrics.references(df)
     dims = metrics.dimensions(df)
     inc = metrics.incumbents(df, refs)
-    fin = metrics.final(inc, budgets, by, fractions=fractions, baseline=base)
+    fin = fixed_budget.final(inc, budgets, by, fractions=fractions, baseline=base)
     fin_cost = None
     if by != "cost" and _uses_cost(df):
-        fin_cost = metrics.final(inc, budgets, "cost", fractions=fractions, baseline=base)
+        fin_cost = fixed_budget.final(inc, budgets, "cost", fractions=fractions, baseline=base)
     levels = sorted(fin["level"].unique().tolist())
     common = st.common_strategies(fin)
     fin_common = fin[fin["strategy"].isin(common)]
@@ -238,7 +238,7 @@ def analyse(df: pd.DataFrame, budgets: Sequence[float] | None = None,
         ecdf=fixed_target.ecdf(rt, per_dimension=True),
         art=fixed_target.average_runtime(rt, n_boot=n_boot, seed=seed),
         baseline=base, levels=levels, headline_level=max(levels) if levels else np.nan,
-        score_formula=metrics.SCORE_FORMULA, score_zero=metrics.score_zero_kind(fin, base),
+        score_formula=fixed_budget.SCORE_FORMULA, score_zero=fixed_budget.score_zero_kind(fin, base),
         alpha=alpha, gradient_strategies=_gradient_strategies(df),
         notes=_notes(budgets, by, base, baseline, dims) + _partial_notes(fin, common))
     analysis.summary = summarise(analysis)

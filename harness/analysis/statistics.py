@@ -57,7 +57,7 @@ def ranks(fin: pd.DataFrame, metric: str = "regret", agg: str = "median",
     Parameters
     ----------
     fin : DataFrame
-        Output of :func:`harness.analysis.metrics.final`.
+        Output of :func:`harness.analysis.fixed_budget.final`.
     metric : str
         Column to rank on (lower is better).
     agg : {"median", "mean"}

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from harness.analysis import metrics, statistics
+from harness.analysis import fixed_budget, statistics
 
 __all__ = ["CDInputs", "Result", "run_analysis", "rank_curve", "score_matrix", "write_tables", "export", "summary_sentences"]
 
@@ -90,14 +90,14 @@ def rank_curve(inc: pd.DataFrame, baseline: str | None = "random", fractions: Se
     """Average rank over problems of each strategy at each budget fraction.
 
     Ranks come from :func:`harness.analysis.statistics.ranks` (median regret per problem,
-    ties share ranks) on :func:`harness.analysis.metrics.final` at ``fractions``.
+    ties share ranks) on :func:`harness.analysis.fixed_budget.final` at ``fractions``.
 
     Returns
     -------
     DataFrame
         ``strategy, budget`` (the fraction), ``rank``.
     """
-    fin = metrics.final(inc, fractions=fractions, baseline=baseline)
+    fin = fixed_budget.final(inc, fractions=fractions, baseline=baseline)
     ranked = statistics.ranks(fin)
     avg = ranked.groupby(["level", "strategy"], sort=True)["rank"].mean().reset_index()
     return avg.rename(columns={"level": "budget"})[["strategy", "budget", "rank"]]

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from harness.analysis import metrics
+from harness.analysis import fixed_budget, metrics
 from harness.splits import split_of
 from harness.report.content import Bullets, Code, Document, Paragraph, Section, Table
 
@@ -185,7 +185,7 @@ def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], expo
               result.analysis.references.reset_index()[["problem", "reference", "reference_kind",
                                                         "reference_source"]]),
         Paragraph("Normalised score:"),
-        Code(getattr(result.analysis, "score_formula", None) or metrics.SCORE_FORMULA),
+        Code(getattr(result.analysis, "score_formula", None) or fixed_budget.SCORE_FORMULA),
         Paragraph(f"Baseline strategy: {result.baseline}"
                   + (f"; the score's zero is the {result.analysis.score_zero}." if result.analysis is not None else ".")),
         Paragraph("Ranks: per problem and budget, strategies are ranked by median regret over repetitions (ties "
