@@ -32,23 +32,6 @@ def test_friedman_iman_davenport_formula_and_continuous_data():
     assert result.average_ranks["a"] < result.average_ranks["e"]
 
 
-def test_demsar_worked_example_critical_difference():
-    # Demsar (2006), section 3.2.4: k = 4 classifiers, N = 14 data sets, q_0.05 = 2.569,
-    # CD = 2.569 * sqrt(4 * 5 / (6 * 14)) = 1.25; at alpha = 0.10, q = 2.291, CD = 1.12.
-    assert st.nemenyi_q(4, 0.05) == 2.569
-    assert st.nemenyi_cd(4, 14, 0.05) == pytest.approx(1.25, abs=0.005)
-    assert st.nemenyi_cd(4, 14, 0.10) == pytest.approx(1.12, abs=0.005)
-
-
-def test_nemenyi_table_agrees_with_studentized_range():
-    for alpha, row in st.NEMENYI_Q.items():
-        for k, q in enumerate(row, start=2):
-            exact = stats.studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
-            assert q == pytest.approx(exact, abs=2e-3)
-    assert st.nemenyi_q(12, 0.05) == pytest.approx(
-        stats.studentized_range.ppf(0.95, 12, np.inf) / np.sqrt(2))
-
-
 def test_holm_matches_statsmodels():
     rng = np.random.default_rng(3)
     for _ in range(20):
@@ -101,21 +84,6 @@ def test_ranks_share_ties_like_rankdata():
     assert overall["c"] == pytest.approx((1 + 2) / 2)
 
 
-def test_bootstrap_ci_is_seeded_and_close_to_scipy():
-    rng = np.random.default_rng(6)
-    x = rng.lognormal(size=200)
-    first = st.bootstrap_ci(x, "median", n_boot=4000, seed=11)
-    assert first == st.bootstrap_ci(x, "median", n_boot=4000, seed=11)
-    ref = stats.bootstrap((x,), np.median, n_resamples=4000, method="percentile",
-                          rng=np.random.default_rng(0)).confidence_interval
-    assert first[0] == np.median(x)
-    assert first[1] == pytest.approx(ref.low, rel=0.05)
-    assert first[2] == pytest.approx(ref.high, rel=0.05)
-    mean = st.bootstrap_ci(x, "mean", n_boot=4000, seed=1)
-    se = x.std(ddof=1) / np.sqrt(len(x))
-    assert mean[1] == pytest.approx(x.mean() - 1.96 * se, rel=0.05)
-
-
 def test_win_tie_loss_counts_both_orders():
     pairwise = pd.DataFrame({"level": 1.0, "a": ["x", "x"], "b": ["y", "y"],
                              "better": ["x", ""]})
@@ -147,18 +115,6 @@ def test_signed_rank_matches_scipy_column_by_column():
             (nonzero,), lambda x, axis=-1: np.sum(np.where(x > 0, ranks, 0), axis=axis),
             permutation_type="samples", n_resamples=np.inf, vectorized=True).pvalue
         assert st.wilcoxon_pvalues(d[:, None])[0] == pytest.approx(reference, rel=1e-10)
-
-
-def test_grouped_bootstrap_brackets_median_and_mean():
-    rng = np.random.default_rng(8)
-    fin = pd.DataFrame({"problem": np.repeat(["p", "q"], 40), "level": 1.0,
-                        "strategy": "s", "regret": rng.lognormal(size=80)})
-    table = st.grouped_bootstrap(fin, n_boot=500).set_index("problem")
-    for problem, group in fin.groupby("problem"):
-        row = table.loc[problem]
-        assert row["median"] == np.median(group["regret"]) and row["n"] == 40
-        assert row["median_low"] <= row["median"] <= row["median_high"]
-        assert row["mean_low"] <= row["mean"] <= row["mean_high"]
 
 
 def test_demsar_worked_example_friedman_and_iman_davenport():

@@ -1,4 +1,4 @@
-"""Statistical comparison of strategies: ranks, Friedman, Nemenyi, Wilcoxon-Holm, A12, bootstrap.
+"""Statistical comparison of strategies: ranks, Friedman, Wilcoxon-Holm, A12, win/tie/loss.
 
 Conventions: values are minimised (lower is better); a ``matrix`` is a DataFrame (or array)
 of shape ``(n_blocks, k_strategies)`` whose rows are paired blocks (problems, or the
@@ -20,12 +20,6 @@ from scipy import stats
 
 from harness.analysis.exact_tests import TestResult, signed_rank_test
 
-#: Two-tailed Nemenyi critical values q_alpha for k = 2..10 (Demsar 2006, Table 5a): the
-#: studentized range statistic divided by sqrt(2).
-NEMENYI_Q = {
-    0.05: (1.960, 2.343, 2.569, 2.728, 2.850, 2.949, 3.031, 3.102, 3.164),
-    0.10: (1.645, 2.052, 2.291, 2.459, 2.589, 2.693, 2.780, 2.855, 2.920),
-}
 
 #: Vargha-Delaney magnitude thresholds on max(A, 1 - A): small, medium, large.
 A12_THRESHOLDS = (0.56, 0.64, 0.71)
@@ -177,34 +171,6 @@ def iman_davenport(chi2: float, n: int, k: int) -> tuple[float, float]:
     f = (n - 1) * chi2 / denominator if denominator > 0 else np.inf
     p_f = float(stats.f.sf(f, k - 1, (k - 1) * (n - 1))) if np.isfinite(f) else 0.0
     return float(f), p_f
-
-
-def nemenyi_q(k: int, alpha: float = 0.05) -> float:
-    """Critical value ``q_alpha`` of the two-tailed Nemenyi test for ``k`` strategies.
-
-    Demsar's table for ``k <= 10`` and alpha 0.05 / 0.10; otherwise the studentized range
-    quantile ``q(1 - alpha; k, inf) / sqrt(2)``.
-    """
-    if k < 2:
-        raise ValueError(f"The Nemenyi test needs at least 2 strategies. Got k={k}.")
-    if alpha in NEMENYI_Q and k <= 10:
-        return NEMENYI_Q[alpha][k - 2]
-    return float(stats.studentized_range.ppf(1.0 - alpha, k, np.inf) / np.sqrt(2.0))
-
-
-def nemenyi_cd(k: int, n: int, alpha: float = 0.05) -> float:
-    """Nemenyi critical difference ``CD = q_alpha * sqrt(k (k + 1) / (6 n))`` of average ranks.
-
-    Parameters
-    ----------
-    k : int
-        Number of strategies.
-    n : int
-        Number of blocks (problems).
-    alpha : float
-        Significance level.
-    """
-    return nemenyi_q(k, alpha) * float(np.sqrt(k * (k + 1) / (6.0 * n)))
 
 
 def holm(pvalues) -> np.ndarray:
@@ -375,88 +341,6 @@ def decide_better(table: pd.DataFrame) -> np.ndarray:
     a_wins = table["statistic"].to_numpy(dtype=float) < n * (n + 1) / 4.0
     return np.where(table["significant"].to_numpy(dtype=bool),
                     np.where(a_wins, table["a"], table["b"]), "").astype(object)
-
-
-def bootstrap_ci(x, stat: str = "median", n_boot: int = 2000, level: float = 0.95,
-                 seed: int = 0) -> tuple[float, float, float]:
-    """Percentile bootstrap confidence interval of the median or mean.
-
-    Parameters
-    ----------
-    x : array_like
-        Sample, shape ``(n,)``; NaNs are dropped.
-    stat : {"median", "mean"}
-        Statistic.
-    n_boot : int
-        Resamples.
-    level : float
-        Confidence level.
-    seed : int
-        Seed of the resampling generator (same seed, same interval).
-
-    Returns
-    -------
-    tuple of float
-        ``(estimate, low, high)``; NaNs for an empty sample.
-    """
-    function = {"median": np.median, "mean": np.mean}.get(stat)
-    if function is None:
-        raise ValueError(f"The 'stat' argument must be 'median' or 'mean'. Got {stat!r}.")
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x)]
-    if len(x) == 0:
-        return (np.nan, np.nan, np.nan)
-    rng = np.random.default_rng(seed)
-    samples = x[rng.integers(0, len(x), size=(n_boot, len(x)))]
-    values = function(samples, axis=1)
-    alpha = (1.0 - level) / 2.0
-    low, high = np.quantile(values, [alpha, 1.0 - alpha])
-    return (float(function(x)), float(low), float(high))
-
-
-def grouped_bootstrap(fin: pd.DataFrame, metric: str = "regret", keys=("problem", "level",
-                      "strategy"), n_boot: int = 1000, level: float = 0.95,
-                      seed: int = 0) -> pd.DataFrame:
-    """Median and mean of ``metric`` per group with percentile bootstrap intervals.
-
-    Groups of the same size share one seeded matrix of resampling indices (each group's
-    interval is an ordinary bootstrap interval; the sharing only saves time).
-
-    Returns
-    -------
-    DataFrame
-        ``*keys, n, median, median_low, median_high, mean, mean_low, mean_high``.
-    """
-    keys = list(keys)
-    alpha = (1.0 - level) / 2.0
-    rng = np.random.default_rng(seed)
-    groups = fin[np.isfinite(fin[metric].to_numpy(dtype=float))].groupby(
-        keys, sort=True, observed=True)[metric]
-    values_by_key = {key: v.to_numpy(dtype=float) for key, v in groups}
-    sizes: dict[int, list] = {}
-    for key, values in values_by_key.items():
-        sizes.setdefault(len(values), []).append(key)
-    results = {}
-    for size, members in sorted(sizes.items()):
-        index = np.sort(rng.integers(0, size, size=(n_boot, size)), axis=1)
-        counts = np.zeros((n_boot, size))
-        np.add.at(counts, (np.arange(n_boot)[:, None], index), 1.0)
-        # With x sorted, the sorted resample is x[sorted indices], so its median sits at the
-        # middle sorted index: no per-resample sorting.
-        low_mid, high_mid = index[:, (size - 1) // 2], index[:, size // 2]
-        stacked = np.sort(np.stack([values_by_key[k] for k in members]), axis=1)  # (g, size)
-        boot_median = 0.5 * (stacked[:, low_mid] + stacked[:, high_mid])  # (g, n_boot)
-        boot_mean = stacked @ counts.T / size
-        median_bounds = np.quantile(boot_median, [alpha, 1 - alpha], axis=1)
-        mean_bounds = np.quantile(boot_mean, [alpha, 1 - alpha], axis=1)
-        for i, key in enumerate(members):
-            results[key] = (size, float(np.median(stacked[i])), median_bounds[0, i],
-                            median_bounds[1, i], float(stacked[i].mean()), mean_bounds[0, i],
-                            mean_bounds[1, i])
-    rows = [(*(key if isinstance(key, tuple) else (key,)), *values)
-            for key, values in ((k, results[k]) for k in values_by_key)]
-    return pd.DataFrame(rows, columns=[*keys, "n", "median", "median_low", "median_high",
-                                       "mean", "mean_low", "mean_high"])
 
 
 def per_problem_pairwise(fin: pd.DataFrame, metric: str = "regret", alpha: float = 0.05,

@@ -115,7 +115,7 @@ class Gallery:
         self.draw(
             "cd_diagram",
             "Critical-difference diagram (Demsar 2006): average ranks over problems at the full "
-            "budget; strategies joined by a bar are not significantly different (Nemenyi, alpha = 0.05). "
+            "budget; strategies joined by a bar are not significantly different. "
             + title,
             lambda: cd_diagram_figure(avg_ranks, cd, self.styles, cliques=cliques),
         )
