@@ -8,8 +8,6 @@ seconds, not minutes. Fixed-budget results built on them are in :mod:`harness.an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
