@@ -184,3 +184,40 @@ def test_smac_stops_when_a_finite_space_is_exhausted():
     trials = _run("smac", Tiny(), Budget(12), seed=0, initial_design_size=2)
     configs = [tuple(sorted(t.config.items())) for t in trials]
     assert 1 <= len(trials) <= 6 and len(set(configs)) == len(configs)
+
+
+def test_nevergrad_leaves_out_metamodels_broken_surrogate_step_and_says_so():
+    import contextlib
+
+    import numpy as np
+    import nevergrad as ng
+    from nevergrad.optimization import optimizerlib
+
+    from strategies.adapters.nevergrad_optimizers import metamodel_surrogate_broken
+
+    broken = metamodel_surrogate_broken()
+    # The incompatibility with Nevergrad alone: NGOpt picks MetaModel for a 2-D box at 128
+    # evaluations and 8 workers, and its surrogate step raises exactly when the probe says so.
+    box = ng.p.Array(shape=(2,), lower=-5, upper=5)
+    box.random_state = np.random.RandomState(0)
+    raw = ng.optimizers.NGOpt(parametrization=box, budget=128, num_workers=8)
+    assert isinstance(raw.optim, optimizerlib._MetaModel)
+    failure = None
+    try:
+        for _ in range(128):
+            candidate = raw.ask()
+            raw.tell(candidate, float(np.sum((candidate.value - 1.0) ** 2)))
+    except TypeError as exc:
+        failure = exc
+    assert (failure is not None) == broken, failure
+    # Through the adapter: NGOpt's choice without the surrogate step runs to the end, and says so.
+    problem = problems.create("branin")
+    with pytest.warns(RuntimeWarning, match="MetaModel cannot run its surrogate") if broken else contextlib.nullcontext():
+        strategy = strategies.factory("nevergrad")(problem.space, 3, Budget(128), None, batch_size=8)
+    outcome = drive(problem, strategy, Budget(128), seed=0)
+    assert outcome.status == "ok" and len(outcome.trials) == 128 and all(t.ok for t in outcome.trials)
+    assert min(t.value for t in outcome.trials) < 0.41  # Branin's minimum is 0.3979: CMA-ES converged
+    if broken:
+        assert strategy.selected == "NGOpt -> MetaModel without its surrogate (NumPy >= 2.4) -> ParametrizedCMA(elitist=True)"
+    # Optimisers that are no MetaModel are asked as named.
+    assert strategies.factory("nevergrad-de")(problem.space, 3, Budget(128), None, batch_size=8).selected == "TwoPointsDE"

@@ -23,11 +23,21 @@ Failed and timed-out trials are told with ``inf``, which Nevergrad's ``tell`` cl
 "very bad" loss 5e20 (its documented handling of non-sense losses); the warning it raises
 for that is silenced.
 
-Known incompatibility: Nevergrad 1.0.12's ``MetaModel`` (which NGOpt picks for small
-continuous budgets, e.g. 2-D with 128 evaluations) calls ``float()`` on a length-1 array, an
-error since NumPy 2.4 ("only 0-dimensional arrays can be converted to Python scalars"), once
-its quadratic surrogate becomes learnable. Such a run fails visibly at that ask (stored with
-the traceback); nothing falls back silently. The named variants do not use it.
+Known incompatibility, and what the adapter does about it: Nevergrad 1.0.12's ``MetaModel``
+(which NGOpt picks for most continuous spaces: 1-12 dimensions at 40-1,000 evaluations with 8
+workers, and up to 3 dimensions with one) fits a quadratic surrogate every few asks and
+minimises it through ``float(model.predict(x[None, :]))``; ``predict`` returns a length-1
+array, and NumPy 2.4 made ``float()`` of such an array a ``TypeError`` ("only 0-dimensional
+arrays can be converted to Python scalars"), so the run dies at the first ask where the
+surrogate is learnable (the 13th on a 2-D quadratic with 8 workers). When NumPy has that rule
+(:func:`metamodel_surrogate_broken` checks it directly) and the optimiser to be used is a
+MetaModel (NGOpt's choice or a name), the adapter uses the MetaModel's own inner optimiser
+instead (CMA-ES, or the (1+1)-ES in 1-D: what MetaModel itself asks between surrogate steps
+and whenever its surrogate fails), i.e. NGOpt's choice without its surrogate step. It says so:
+a ``RuntimeWarning`` and a log line at construction, and :attr:`NevergradOptimizer.selected`
+names the optimiser actually used (e.g. ``"MetaModel without its surrogate (NumPy >= 2.4)
+-> ParametrizedCMA"``). A MetaModel nested inside another Nevergrad optimiser is not reached:
+such a run still fails visibly, stored with its traceback.
 
 Reference: Rapin & Teytaud, "Nevergrad - A gradient-free optimization platform", 2018,
 https://github.com/facebookresearch/nevergrad; Liu et al., "Versatile black-box
@@ -36,6 +46,7 @@ optimization" (NGOpt), GECCO 2020.
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from typing import Any, ClassVar, Sequence
@@ -50,6 +61,8 @@ from harness.space import Categorical, Float, Space
 from strategies.adapters._deps import require
 
 NEVERGRAD_INSTALL = 'pip install -e ".[peers]"  (or: pip install nevergrad)'
+
+log = logging.getLogger(__name__)
 
 
 def _parametrization(space: Space, seed: int):
@@ -66,6 +79,34 @@ def _parametrization(space: Space, seed: int):
     parametrization = ng.p.Dict(**children)
     parametrization.random_state = np.random.RandomState(seed32(seed))
     return parametrization
+
+
+def metamodel_surrogate_broken() -> bool:
+    """Whether NumPy refuses ``float()`` of a length-1 array (NumPy >= 2.4), which breaks the
+    surrogate step of Nevergrad 1.0.12's MetaModel (see the module docstring)."""
+    try:
+        float(np.ones(1))
+    except TypeError:
+        return True
+    return False
+
+
+def _without_broken_surrogate(optimizer) -> tuple[Any, str]:
+    """The optimiser to ask, and its description: a MetaModel (chosen by NGOpt or named) is
+    replaced by its own inner optimiser when its surrogate step cannot run."""
+    from nevergrad.optimization import optimizerlib
+
+    chosen = optimizer.optim if isinstance(optimizer, optimizerlib.NGOptBase) else optimizer
+    label = optimizer.name if chosen is optimizer else f"{optimizer.name} -> {chosen.name}"
+    inner = getattr(chosen, "_optim", None)
+    if not isinstance(chosen, optimizerlib._MetaModel) or inner is None or not metamodel_surrogate_broken():
+        return optimizer, label
+    selected = f"{label} without its surrogate (NumPy >= 2.4) -> {inner.name}"
+    message = (f"Nevergrad's MetaModel cannot run its surrogate step under NumPy {np.__version__} "
+               f"(float() of a length-1 array); using its inner optimiser: {selected}")
+    warnings.warn(message, RuntimeWarning, stacklevel=3)
+    log.warning(message)
+    return inner, selected
 
 
 def _config(space: Space, values: dict) -> dict:
@@ -95,6 +136,12 @@ class NevergradOptimizer(Strategy):
         ``"CMA"``, ``"PSO"``).
     batch_size : int
         Nevergrad's ``num_workers``: suggestions per ask without waiting for results.
+
+    Attributes
+    ----------
+    selected : str
+        The Nevergrad optimiser actually asked (NGOpt's choice, and whether a MetaModel's
+        surrogate step was left out; see the module docstring).
     """
 
     name = "nevergrad"
@@ -119,8 +166,8 @@ class NevergradOptimizer(Strategy):
         self._ng = ng
         # A cost budget is in full-fidelity evaluations, which is what this adapter spends.
         ng_budget = max(1, int(math.ceil(budget.amount)))
-        self._optimizer = ng.optimizers.registry[optimizer](
-            parametrization=_parametrization(space, self.seed), budget=ng_budget, num_workers=batch_size)
+        self._optimizer, self.selected = _without_broken_surrogate(ng.optimizers.registry[optimizer](
+            parametrization=_parametrization(space, self.seed), budget=ng_budget, num_workers=batch_size))
         self._pending: dict[int, Any] = {}
         self._asked = 0
 
