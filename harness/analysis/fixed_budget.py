@@ -8,6 +8,7 @@ fractions of each problem's budget or absolute ones, counted in evaluations or i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,41 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "a
     """
     _check_by(by)
     inc = _as_incumbents(df)
+    curves = _curves(inc, by)
+    if budgets is None:
+        levels = [float(f) for f in fractions]
+        per_run_budgets = [f * curves.problem_budget for f in levels]
+    else:
+        levels = [float(b) for b in budgets]
+        per_run_budgets = [np.full(len(curves.starts), b) for b in levels]
+    pieces = [_at_budget(inc, curves, by, level, budget) for level, budget in zip(levels, per_run_budgets)]
+    out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
+    if len(out):
+        out["score"] = normalised_scores(out, inc, baseline)
+    return out
+
+
+@dataclass(frozen=True)
+class _Curves:
+    """Each incumbent row's spend axis and regret area so far, and each run's fixed facts."""
+
+    starts: np.ndarray  # first row of each run, (n_runs,)
+    x: np.ndarray  # spend axis, (n,)
+    filled: np.ndarray  # regret, the problem's worst where none yet, (n,)
+    filled_log: np.ndarray
+    area: np.ndarray  # running area under the filled regret curve, (n,)
+    area_log: np.ndarray
+    worst_regret: np.ndarray  # the problem's worst regret, per row (n,)
+    worst_log: np.ndarray
+    lengths: np.ndarray  # rows per run, (n_runs,)
+    problem_budget: np.ndarray  # each run's problem budget, (n_runs,)
+    units: np.ndarray
+    failed: np.ndarray  # the run failed, (n_runs,)
+    total_spend: np.ndarray  # the run's whole spend, (n_runs,)
+    rows: dict  # the identity columns of each run
+
+
+def _curves(inc: pd.DataFrame, by: str) -> _Curves:
     run, starts, ends = _run_spans(inc)
     n_rows = len(inc)
     x = spend_axis(inc, by)
@@ -81,7 +117,6 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "a
 
     problem_code, problem_names = _codes(inc["problem"])
     problem_budget = problem_budgets(inc, by).reindex(problem_names).to_numpy(dtype=float)
-    run_problem_budget = problem_budget[problem_code[starts]]
     run_units = budget_units(inc, by).reindex(problem_names).to_numpy()[problem_code[starts]]
 
     regret = inc["regret"].to_numpy(dtype=float)
@@ -92,76 +127,68 @@ def final(df: pd.DataFrame, budgets: Sequence[float] | None = None, by: str = "a
     worst_log = worst["log"].to_numpy(dtype=float)[problem_code]
     filled = np.where(np.isfinite(regret), regret, worst_regret)
     filled_log = np.where(np.isfinite(log_regret), log_regret, worst_log)
-    area = pd.Series(filled * spend).groupby(run).cumsum().to_numpy()
-    area_log = pd.Series(filled_log * spend).groupby(run).cumsum().to_numpy()
-
-    if budgets is None:
-        levels = [float(f) for f in fractions]
-        per_run_budgets = [f * run_problem_budget for f in levels]
-    else:
-        levels = [float(b) for b in budgets]
-        per_run_budgets = [np.full(len(starts), b) for b in levels]
-
-    run_rows = {
+    rows = {
         "problem": np.asarray(inc["problem"].iloc[starts], dtype=object),
         "dimension": inc["dimension"].to_numpy()[starts],
         "strategy": np.asarray(inc["strategy"].iloc[starts], dtype=object),
         "run_id": np.asarray(inc["run_id"].iloc[starts], dtype=object),
         "repetition": inc["repetition"].to_numpy()[starts],
     }
-    run_lengths = ends - starts + 1
-    run_failed = (inc["run_failed"].to_numpy(dtype=bool)[starts] if "run_failed" in inc.columns
-                  else np.zeros(len(starts), dtype=bool))
-    run_total_spend = x[ends] if n_rows else np.zeros(0)
-    pieces = []
-    for level, budget in zip(levels, per_run_budgets):
-        row_budget = np.repeat(budget, run_lengths)
-        within = (x <= row_budget * (1 + 1e-9)).astype(np.int64)
-        count = np.add.reduceat(within, starts) if n_rows else np.zeros(0, dtype=np.int64)
-        has = count > 0
-        idx = np.where(has, starts + count - 1, starts)
-        spent = np.where(has, x[idx], 0.0)
-        rest = np.clip(budget - spent, 0.0, None)
-        last_regret = np.where(has, filled[idx], worst_regret[starts])
-        last_log = np.where(has, filled_log[idx], worst_log[starts])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            auc = (np.where(has, area[idx], 0.0) + last_regret * rest) / budget
-            auc_log = (np.where(has, area_log[idx], 0.0) + last_log * rest) / budget
+    return _Curves(
+        starts=starts, x=x, filled=filled, filled_log=filled_log,
+        area=pd.Series(filled * spend).groupby(run).cumsum().to_numpy(),
+        area_log=pd.Series(filled_log * spend).groupby(run).cumsum().to_numpy(),
+        worst_regret=worst_regret, worst_log=worst_log, lengths=ends - starts + 1,
+        problem_budget=problem_budget[problem_code[starts]], units=run_units,
+        failed=(inc["run_failed"].to_numpy(dtype=bool)[starts] if "run_failed" in inc.columns
+                else np.zeros(len(starts), dtype=bool)),
+        total_spend=x[ends] if n_rows else np.zeros(0), rows=rows)
 
-        # A failed run that stopped short of this budget has no valid result at it: it
-        # ranks last instead of being carried flat to the end.
-        failed = run_failed & (run_total_spend < budget * (1 - 1e-9))
 
-        def at(column, failed_value=np.nan):
-            values = np.where(has, inc[column].to_numpy(dtype=float)[idx], np.nan)
-            return np.where(failed, failed_value, values)
+def _at_budget(inc: pd.DataFrame, c: _Curves, by: str, level: float, budget: np.ndarray) -> pd.DataFrame:
+    """Every run's row of :func:`final` at one budget level (``budget`` per run)."""
+    starts, x = c.starts, c.x
+    row_budget = np.repeat(budget, c.lengths)
+    within = (x <= row_budget * (1 + 1e-9)).astype(np.int64)
+    count = np.add.reduceat(within, starts) if len(x) else np.zeros(0, dtype=np.int64)
+    has = count > 0
+    idx = np.where(has, starts + count - 1, starts)
+    spent = np.where(has, x[idx], 0.0)
+    rest = np.clip(budget - spent, 0.0, None)
+    last_regret = np.where(has, c.filled[idx], c.worst_regret[starts])
+    last_log = np.where(has, c.filled_log[idx], c.worst_log[starts])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (np.where(has, c.area[idx], 0.0) + last_regret * rest) / budget
+        auc_log = (np.where(has, c.area_log[idx], 0.0) + last_log * rest) / budget
 
-        piece = pd.DataFrame(run_rows)
-        piece["by"] = by
-        piece["unit"] = run_units
-        piece["level"] = level
-        piece["budget"] = budget
-        with np.errstate(invalid="ignore", divide="ignore"):
-            piece["budget_fraction"] = budget / run_problem_budget
-        piece["spent"] = spent
-        piece["value"] = at("incumbent")
-        piece["value_true"] = at("incumbent_true")
-        # A run with no successful full-fidelity evaluation by this budget has nothing to
-        # return yet: its regret counts as infinite (worst), like a failure, not as missing.
-        piece["regret"] = np.nan_to_num(at("regret", np.inf), nan=np.inf, posinf=np.inf,
-                                          neginf=-np.inf)
-        piece["log10_regret"] = np.nan_to_num(at("log10_regret", np.inf), nan=np.inf, posinf=np.inf,
-                                                neginf=-np.inf)
-        piece["test_value"] = at("incumbent_test")
-        piece["test_regret"] = at("test_regret", np.inf)
-        piece["auc_regret"] = np.where(failed, np.inf, auc)
-        piece["auc_log10_regret"] = np.where(failed, np.inf, auc_log)
-        piece["failed"] = failed
-        pieces.append(piece)
-    out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
-    if len(out):
-        out["score"] = normalised_scores(out, inc, baseline)
-    return out
+    # A failed run that stopped short of this budget has no valid result at it: it
+    # ranks last instead of being carried flat to the end.
+    failed = c.failed & (c.total_spend < budget * (1 - 1e-9))
+
+    def at(column, failed_value=np.nan):
+        values = np.where(has, inc[column].to_numpy(dtype=float)[idx], np.nan)
+        return np.where(failed, failed_value, values)
+
+    piece = pd.DataFrame(c.rows)
+    piece["by"] = by
+    piece["unit"] = c.units
+    piece["level"] = level
+    piece["budget"] = budget
+    with np.errstate(invalid="ignore", divide="ignore"):
+        piece["budget_fraction"] = budget / c.problem_budget
+    piece["spent"] = spent
+    piece["value"] = at("incumbent")
+    piece["value_true"] = at("incumbent_true")
+    # A run with no successful full-fidelity evaluation by this budget has nothing to
+    # return yet: its regret counts as infinite (worst), like a failure, not as missing.
+    piece["regret"] = np.nan_to_num(at("regret", np.inf), nan=np.inf, posinf=np.inf, neginf=-np.inf)
+    piece["log10_regret"] = np.nan_to_num(at("log10_regret", np.inf), nan=np.inf, posinf=np.inf, neginf=-np.inf)
+    piece["test_value"] = at("incumbent_test")
+    piece["test_regret"] = at("test_regret", np.inf)
+    piece["auc_regret"] = np.where(failed, np.inf, auc)
+    piece["auc_log10_regret"] = np.where(failed, np.inf, auc_log)
+    piece["failed"] = failed
+    return piece
 
 
 def normalised_scores(fin: pd.DataFrame, inc: pd.DataFrame, baseline: str | None) -> np.ndarray:

@@ -261,20 +261,8 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
     run = d["run_code"].to_numpy()
     starts = _run_starts(run)
     n = len(d)
-    groups = d["run_code"]
 
-    value = np.where(d["eligible"].to_numpy(), d["value"].to_numpy(dtype=float), np.inf)
-    best = pd.Series(value).groupby(groups.to_numpy()).cummin().to_numpy()
-    previous = np.empty(n)
-    previous[1:] = best[:-1]
-    previous[starts] = np.inf
-    improved = value < previous
-    # Row of the incumbent trial: the last improving row so far within the run.
-    position = pd.Series(np.where(improved, np.arange(n), -1)).groupby(
-        groups.to_numpy()).cummax().to_numpy()
-    has = position >= 0
-    safe = np.where(has, position, 0)
-
+    best, has, safe = _incumbent_rows(d, starts)
     incumbent = np.where(has, best, np.nan)
     true_values = _true_values(d)
     incumbent_true = np.where(has, true_values[safe], np.nan)
@@ -289,13 +277,7 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
     regret = np.where(np.abs(regret) < tolerance, 0.0, regret)
     test_ref = refs["test_reference"].reindex(problem_names).to_numpy(dtype=float)[problem_code]
 
-    cost = d["cost"].to_numpy()
-    cum_cost = d["cum_cost"].to_numpy()
-    if not np.isfinite(cum_cost).all():
-        # Recompute from per-trial costs; an unknown cost counts as one full evaluation.
-        per_trial = np.where(np.isfinite(cost), cost, 1.0)
-        cum_cost = pd.Series(per_trial).groupby(groups.to_numpy()).cumsum().to_numpy()
-
+    cum_cost = _cumulative_cost(d)
     evals = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n])) + 1
     with np.errstate(invalid="ignore", divide="ignore"):
         log_regret = np.log10(np.clip(regret, LOG_REGRET_FLOOR, None))
@@ -322,6 +304,34 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
         "budget_kind": d["budget_kind"],
         "run_failed": d["run_failed"].to_numpy(),
     })
+
+
+def _incumbent_rows(d: pd.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best eligible value so far ``(n,)``, whether a row has an incumbent yet ``(n,)``, and
+    the row of its incumbent trial (0 where none) ``(n,)``, of the lean sorted frame ``d``."""
+    n = len(d)
+    groups = d["run_code"].to_numpy()
+    value = np.where(d["eligible"].to_numpy(), d["value"].to_numpy(dtype=float), np.inf)
+    best = pd.Series(value).groupby(groups).cummin().to_numpy()
+    previous = np.empty(n)
+    previous[1:] = best[:-1]
+    previous[starts] = np.inf
+    improved = value < previous
+    # Row of the incumbent trial: the last improving row so far within the run.
+    position = pd.Series(np.where(improved, np.arange(n), -1)).groupby(groups).cummax().to_numpy()
+    has = position >= 0
+    return best, has, np.where(has, position, 0)
+
+
+def _cumulative_cost(d: pd.DataFrame) -> np.ndarray:
+    """The stored running cost, recomputed from per-trial costs where any is unknown."""
+    cost = d["cost"].to_numpy()
+    cum_cost = d["cum_cost"].to_numpy()
+    if not np.isfinite(cum_cost).all():
+        # An unknown cost counts as one full evaluation.
+        per_trial = np.where(np.isfinite(cost), cost, 1.0)
+        cum_cost = pd.Series(per_trial).groupby(d["run_code"].to_numpy()).cumsum().to_numpy()
+    return cum_cost
 
 
 def _as_incumbents(df: pd.DataFrame) -> pd.DataFrame:

@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis import fixed_budget, metrics
-from harness.splits import split_of
+from harness.analysis.summary import failure_lines
+from harness.report.analysis_bridge import summary_sentences
 from harness.report.content import Bullets, Code, Document, Paragraph, Section, Table
+from harness.splits import split_of
 
 __all__ = ["assemble", "environment_table", "suite_overview", "table_blocks", "ENVIRONMENT_KEYS"]
 
@@ -132,35 +134,52 @@ def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], expo
     out_dir : Path
         Report directory (links are relative to it).
     """
-    from harness.analysis.summary import failure_lines
-    from harness.report.analysis_bridge import summary_sentences
-
     doc = Document(title=inputs.title)
+    doc.sections += [_summary_section(inputs, df, result), _suite_section(inputs, df),
+                     _environment_section(inputs), _tables_section(df, tables, out_dir)]
+    doc.sections += _figure_sections(gallery)
+    doc.sections.append(_method_section(result))
+    if exports:
+        doc.sections.append(Section("Exports", [
+            Paragraph("Trajectories exported for cocopp and IOHanalyzer:"),
+            Bullets(sorted({os.path.relpath(p, out_dir) for p in exports})[:40]),
+        ]))
+    doc.sections.append(_about_section(inputs, result, gallery))
+    return doc
+
+
+def _summary_section(inputs, df: pd.DataFrame, result) -> Section:
     n_runs = df["run_id"].nunique()
     failures = failure_lines(inputs.runs)
-    doc.sections.append(Section("Summary", [
+    return Section("Summary", [
         *([Paragraph("Failed runs (they rank last where they stopped short; full errors in the "
                      "run table):"), Bullets(failures)] if failures else []),
         *([Paragraph(inputs.ignored_runs)] if getattr(inputs, "ignored_runs", None) else []),
         Paragraph(f"{len(df):,} trials in {n_runs:,} runs: {df['problem'].nunique()} problems x "
                   f"{df['strategy'].nunique()} strategies x {df['repetition'].nunique()} repetitions."),
         Bullets(summary_sentences(result)),
-    ]))
+    ])
 
+
+def _suite_section(inputs, df: pd.DataFrame) -> Section:
     suite = Section("Suite")
     if inputs.suite_text:
         suite.add(Paragraph("The suite file as given (suite.toml):")).add(Code(inputs.suite_text, "toml"))
     suite.add(Table("Problems of the suite", suite_overview(df, inputs.runs)))
     suite.add(Paragraph("Strategies: " + ", ".join(sorted(df["strategy"].unique())) + "."))
-    doc.sections.append(suite)
+    return suite
 
+
+def _environment_section(inputs) -> Section:
     env = Section("Environment")
     if inputs.environment:
         env.add(Table("Software and machine (environment.json)", environment_table(inputs.environment)))
     else:
         env.add(Paragraph("No environment.json in the results directory."))
-    doc.sections.append(env)
+    return env
 
+
+def _tables_section(df: pd.DataFrame, tables: list[Path], out_dir: Path) -> Section:
     tab = Section("Tables")
     tab.add(Paragraph("Every table is also written as LaTeX (booktabs) and CSV under tables/."))
     for block in table_blocks(tables, out_dir):
@@ -168,18 +187,23 @@ def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], expo
     bayesmark = _bayesmark_block(df)
     if bayesmark is not None:
         tab.add(bayesmark)
-    doc.sections.append(tab)
+    return tab
 
+
+def _figure_sections(gallery) -> list[Section]:
     suite_figs = [f for f in gallery.figures if not f.name.startswith(RUN_VIEW_PREFIXES)]
     run_figs = [f for f in gallery.figures if f.name.startswith(RUN_VIEW_PREFIXES)]
-    doc.sections.append(Section("Figures", list(suite_figs)))
+    sections = [Section("Figures", list(suite_figs))]
     if run_figs:
-        doc.sections.append(Section("Per-run views", [
+        sections.append(Section("Per-run views", [
             Paragraph("Views of the median run (by final regret) of the best strategy on a few problems."),
             *run_figs,
         ]))
+    return sections
 
-    doc.sections.append(Section("Method", [
+
+def _method_section(result) -> Section:
+    return Section("Method", [
         Paragraph("Everything is minimised. " + metrics.INCUMBENT_RULE),
         Table("Reference of every problem (regret = incumbent value minus reference)",
               result.analysis.references.reset_index()[["problem", "reference", "reference_kind",
@@ -198,18 +222,14 @@ def assemble(inputs, df: pd.DataFrame, result, gallery, tables: list[Path], expo
                   "ECDF counts (problem, target) pairs, unsolved pairs included in the denominator; problems of "
                   "different dimension are shown in separate panels."),
         *([Bullets(list(result.analysis.notes))] if result.analysis is not None and result.analysis.notes else []),
-    ]))
+    ])
 
-    if exports:
-        doc.sections.append(Section("Exports", [
-            Paragraph("Trajectories exported for cocopp and IOHanalyzer:"),
-            Bullets(sorted({os.path.relpath(p, out_dir) for p in exports})[:40]),
-        ]))
+
+def _about_section(inputs, result, gallery) -> Section:
     notes = list(result.notes) + list(gallery.notes)
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in inputs.timings.items())
-    doc.sections.append(Section("About this report", [
+    return Section("About this report", [
         Paragraph("Generated by harness.report from the stored trials alone; `harness report RESULTS_DIR` "
                   "regenerates it without rerunning anything." + (f" Stage times: {timing}." if timing else "")),
         *([Bullets(notes)] if notes else []),
-    ]))
-    return doc
+    ])
