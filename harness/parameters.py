@@ -46,8 +46,28 @@ def _condition(value: Condition | Mapping | Sequence | None) -> Condition | None
     return Condition(parent, tuple(values))
 
 
+class _Bounded:
+    """What :class:`Float` and :class:`Int` share: a range, an optional log scale, their description."""
+
+    name: str
+    low: float
+    high: float
+    log: bool
+    kind: str
+    condition: Condition | None
+
+    def describe(self) -> str:
+        """One short human-readable description."""
+        low, high = (f"{self.low:g}", f"{self.high:g}") if self.kind == "float" else (self.low, self.high)
+        return f"{self.kind}[{low}, {high}{', log' if self.log else ''}]"
+
+    def to_json(self) -> dict:
+        """Return a plain-JSON description."""
+        return _param_json(self, low=self.low, high=self.high, log=self.log)
+
+
 @dataclass(frozen=True)
-class Float:
+class Float(_Bounded):
     """A real parameter in ``[low, high]``, uniform or (``log=True``) log-uniform."""
 
     name: str
@@ -92,17 +112,9 @@ class Float:
             return [self.from_unit(0.5)]
         return [self.from_unit(u) for u in np.linspace(0.0, 1.0, resolution)]
 
-    def describe(self) -> str:
-        """One short human-readable description."""
-        return f"float[{self.low:g}, {self.high:g}{', log' if self.log else ''}]"
-
-    def to_json(self) -> dict:
-        """Return a plain-JSON description."""
-        return _param_json(self, low=self.low, high=self.high, log=self.log)
-
 
 @dataclass(frozen=True)
-class Int:
+class Int(_Bounded):
     """An integer parameter in ``[low, high]`` (inclusive), optionally log-scaled."""
 
     name: str
@@ -160,14 +172,6 @@ class Int:
         else:
             raw = np.linspace(self.low, self.high, resolution)
         return sorted({int(round(v)) for v in raw})
-
-    def describe(self) -> str:
-        """One short human-readable description."""
-        return f"int[{self.low}, {self.high}{', log' if self.log else ''}]"
-
-    def to_json(self) -> dict:
-        """Return a plain-JSON description."""
-        return _param_json(self, low=self.low, high=self.high, log=self.log)
 
 
 @dataclass(frozen=True)
