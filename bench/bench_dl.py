@@ -21,8 +21,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import time
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -34,7 +36,9 @@ from harness.runner import drive
 from harness.tabulate import sobol_configs
 from problems.dl.surrogate import TABLE, LCNetSurrogate, SurrogateModel, objective_of_curves, table_curves
 
-RANK_STRATEGIES = ["random", "hyperband", "asha", "median-stopping"]
+RANK_STRATEGIES = ["random", "hyperband", "asha", "bohb", "median-stopping"]
+#: Live runs of the rank study, kept so the surrogate side can be recomputed without retraining.
+LIVE_CACHE = Path(__file__).resolve().parents[1] / "results" / "bench_dl_live_study.json"
 STUDY_STRATEGIES = ["random", "hyperband", "asha", "bohb", "successive-halving", "median-stopping"]
 
 
@@ -114,42 +118,105 @@ def final_value(trials) -> float:
     return min(t.value for t in ok if t.fidelity == top)
 
 
-def study(problem_factory, names, seeds, budget, workers=1) -> tuple[dict, float, float]:
-    """Mean final value per strategy, total simulated seconds, wall seconds."""
-    means, simulated = {}, 0.0
+def study(problem_factory, names, seeds, budget, workers=1, cache: dict | None = None,
+          on_run=None) -> tuple[dict, float, float]:
+    """Final value per (strategy, seed) ``{name: [values]}``, total simulated seconds, wall seconds.
+
+    ``cache`` (``{"name/seed/budget": value}``) holds runs already made; new ones are added
+    and ``on_run(cache)`` is called after each (so an interrupted live study keeps its runs).
+    """
+    values, simulated = {}, 0.0
     started = time.perf_counter()
     for name in names:
-        values = []
+        values[name] = []
         for rep in seeds:
+            key = f"{name}/{rep}/{budget.amount:g}"
+            if cache is not None and key in cache:
+                values[name].append(cache[key])
+                continue
             problem = problem_factory()
             strategy = strategies.factory(name)(problem.space, rep, budget, problem.fidelity)
             kwargs = {"workers": workers, "clock": "simulated"} if workers > 1 else {}
             outcome = drive(problem, strategy, budget, seed=1000 + rep, **kwargs)
-            values.append(final_value(outcome.trials))
+            values[name].append(final_value(outcome.trials))
+            if cache is not None:
+                cache[key] = values[name][-1]
+                if on_run is not None:
+                    on_run(cache)
             if workers > 1:
                 simulated += max(getattr(t, "end_time", 0.0) or 0.0 for t in outcome.trials)
-        means[name] = float(np.mean(values))
-    return means, simulated, time.perf_counter() - started
+    return values, simulated, time.perf_counter() - started
+
+
+def mean_ranks(values: dict) -> dict:
+    """Mean rank of each strategy over seeds (rank 1 = lowest final value of that seed; ties averaged)."""
+    from scipy.stats import rankdata
+
+    names = list(values)
+    table = np.array([values[n] for n in names])  # (strategies, seeds)
+    ranks = np.apply_along_axis(rankdata, 0, table)
+    return dict(zip(names, ranks.mean(axis=1).tolist()))
+
+
+def rank_agreement(seeds: int, budget_amount: float) -> None:
+    """The live study and the same on the surrogate; Kendall tau of the strategies' mean ranks."""
+    budget = Budget(budget_amount, "cost")
+    cache = json.loads(LIVE_CACHE.read_text()) if LIVE_CACHE.exists() else {}
+    LIVE_CACHE.parent.mkdir(exist_ok=True)
+
+    def save(runs: dict) -> None:
+        LIVE_CACHE.write_text(json.dumps(runs, indent=1, sort_keys=True))
+
+    live, _, live_wall = study(lambda: problems.create("lcnet-digits"), RANK_STRATEGIES, range(seeds), budget,
+                               cache=cache, on_run=save)
+    sur, _, sur_wall = study(LCNetSurrogate, RANK_STRATEGIES, range(seeds), budget)
+    live_ranks, sur_ranks = mean_ranks(live), mean_ranks(sur)
+    for name in RANK_STRATEGIES:
+        print(f"  {name:16s} live mean {np.mean(live[name]):.4f} rank {live_ranks[name]:.2f}   "
+              f"surrogate mean {np.mean(sur[name]):.4f} rank {sur_ranks[name]:.2f}")
+    tau_rank = kendalltau([live_ranks[n] for n in RANK_STRATEGIES], [sur_ranks[n] for n in RANK_STRATEGIES]).statistic
+    tau_mean = kendalltau([np.mean(live[n]) for n in RANK_STRATEGIES], [np.mean(sur[n]) for n in RANK_STRATEGIES]).statistic
+    print(f"Kendall tau of the strategies' mean ranks ({len(RANK_STRATEGIES)} strategies x {seeds} seeds, cost budget "
+          f"{budget_amount:g} full evaluations): {tau_rank:.2f} (of mean final values: {tau_mean:.2f}); wall "
+          f"{live_wall:.0f} s live (cached runs count 0) vs {sur_wall:.1f} s surrogate")
+
+
+SECTIONS = ("timings", "surrogate", "sizes", "rank", "study")
+
+
+def read_table(path: Path):
+    """A finished table, or every finished part of a table still being built (a ``.parts`` folder)."""
+    import pandas as pd
+
+    if path.is_dir():
+        parts = sorted(path.glob("part-*.parquet"))
+        return pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True)
+    return pq.read_table(path).to_pandas()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), help="sections to run")
+    parser.add_argument("--table", type=Path, default=TABLE,
+                        help="table (or a tabulate .parts folder) for the held-out figures; the problem uses its own")
     parser.add_argument("--live-configs", type=int, default=8, help="fresh live configs (timings, live Spearman)")
-    parser.add_argument("--rank-seeds", type=int, default=2, help="seeds of the live rank-agreement study")
-    parser.add_argument("--rank-budget", type=float, default=4.0, help="cost budget (full evaluations) per live run")
-    parser.add_argument("--skip-live", action="store_true", help="only the surrogate's own figures (no torch training)")
+    parser.add_argument("--rank-seeds", type=int, default=4, help="seeds of the live rank-agreement study")
+    parser.add_argument("--rank-budget", type=float, default=6.0, help="cost budget (full evaluations) per live run")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256, 512, 1024],
+                        help="training-set sizes (configs) of the held-out learning curve")
     parser.add_argument("--study-seeds", type=int, default=20)
     parser.add_argument("--study-budget", type=float, default=100.0)
     args = parser.parse_args()
+    only = set(args.only)
 
-    frame = pq.read_table(TABLE).to_pandas()
-    print(f"table: {TABLE.name}, {frame.config_id.nunique()} configs x {frame.seed.nunique()} seeds, {len(frame):,} rows")
+    frame = read_table(args.table)
+    print(f"table: {args.table.name}, {frame.config_id.nunique()} configs x {frame.seed.nunique()} seeds, {len(frame):,} rows")
 
     from problems.dl.lcnet_space import lcnet_space
 
     space = lcnet_space()
     fresh = sobol_configs(space, args.live_configs, seed=1)
-    live = None if args.skip_live else live_timings(fresh)
+    live = live_timings(fresh) if "timings" in only else None
     if live is not None:
         print("\n## lcnet-digits (live, one core)")
         for label, key in (("1 epoch", "one"), ("50 epochs", "fifty")):
@@ -162,44 +229,50 @@ def main() -> None:
               f"(saving {1 - continued.sum() / scratch.sum():.0%}); charged {live['charged_continued'].mean():.2f} vs "
               f"{live['charged_scratch'].mean():.2f} full evaluations; continued values equal straight-through: yes")
 
-    print("\n## lcnet-digits-surrogate")
-    t0 = time.perf_counter()
-    SurrogateModel(*table_curves(frame))
-    print(f"fit from the table: {time.perf_counter() - t0:.2f} s")
-    surrogate = LCNetSurrogate()
-    batch = space.sample(np.random.default_rng(0), 10_000)
-    t0, c0 = time.perf_counter(), time.process_time()
-    surrogate.evaluate_batch(batch, [50] * len(batch), range(len(batch)))
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(f"batch of 10,000 configs: {len(batch) / wall:,.0f} configs/s wall, {len(batch) / cpu:,.0f} configs/s CPU")
-    cv = held_out(frame)
-    print(f"held-out table configs (5 folds, {cv['configs']} configs x {cv['seeds']} seeds): Spearman {cv['spearman']:.3f} "
-          f"vs one seed ({cv['spearman_vs_mean']:.3f} vs the seed mean); noise ceiling (seed vs seed) {cv['ceiling']:.3f}; "
-          f"seconds per epoch Spearman {cv['runtime_spearman']:.3f} vs one seed (ceiling {cv['runtime_ceiling']:.3f})")
+    if "surrogate" in only:
+        print("\n## lcnet-digits-surrogate")
+        t0 = time.perf_counter()
+        SurrogateModel(*table_curves(frame))
+        print(f"fit from the table: {time.perf_counter() - t0:.2f} s")
+        surrogate = LCNetSurrogate()
+        batch = space.sample(np.random.default_rng(0), 10_000)
+        t0, c0 = time.perf_counter(), time.process_time()
+        surrogate.evaluate_batch(batch, [50] * len(batch), range(len(batch)))
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(f"batch of 10,000 configs: {len(batch) / wall:,.0f} configs/s wall, {len(batch) / cpu:,.0f} configs/s CPU")
+        cv = held_out(frame)
+        print(f"held-out table configs (5 folds, {cv['configs']} configs x {cv['seeds']} seeds): Spearman {cv['spearman']:.3f} "
+              f"vs one seed ({cv['spearman_vs_mean']:.3f} vs the seed mean); noise ceiling (seed vs seed) {cv['ceiling']:.3f}; "
+              f"seconds per epoch Spearman {cv['runtime_spearman']:.3f} vs one seed (ceiling {cv['runtime_ceiling']:.3f})")
     if live is not None:
         mean_model = LCNetSurrogate(noise=False)
-        predicted = [e.value for e in mean_model.evaluate_batch(fresh, [50] * len(fresh), range(len(fresh)))]
-        pred_sec = [e.info["seconds_per_epoch"] for e in mean_model.evaluate_batch(fresh, [50] * len(fresh), range(len(fresh)))]
+        evaluations = mean_model.evaluate_batch(fresh, [50] * len(fresh), range(len(fresh)))
+        predicted = [e.value for e in evaluations]
+        pred_sec = [e.info["seconds_per_epoch"] for e in evaluations]
         print(f"fresh live evaluations ({len(fresh)} configs, seed 0): Spearman {spearmanr(predicted, live['value']).statistic:.3f}; "
               f"seconds per epoch Spearman {spearmanr(pred_sec, live['sec_per_epoch']).statistic:.3f}")
 
-        print("\n## strategy ranks, live vs surrogate")
-        budget = Budget(args.rank_budget, "cost")
-        seeds = range(args.rank_seeds)
-        live_means, _, live_wall = study(lambda: problems.create("lcnet-digits"), RANK_STRATEGIES, seeds, budget)
-        sur_means, _, sur_wall = study(LCNetSurrogate, RANK_STRATEGIES, seeds, budget)
-        tau = kendalltau([live_means[n] for n in RANK_STRATEGIES], [sur_means[n] for n in RANK_STRATEGIES]).statistic
-        for name in RANK_STRATEGIES:
-            print(f"  {name:16s} live {live_means[name]:.4f}   surrogate {sur_means[name]:.4f}")
-        print(f"Kendall tau of strategy means ({len(RANK_STRATEGIES)} strategies x {args.rank_seeds} seeds, budget "
-              f"{args.rank_budget:g} full evaluations): {tau:.2f}; wall {live_wall:.0f} s live vs {sur_wall:.1f} s surrogate")
+    if "sizes" in only:
+        print("\n## held-out Spearman against training-set size")
+        for size in args.sizes:
+            if size > frame.config_id.nunique():
+                print(f"  {size:5d} configs: not in this table ({frame.config_id.nunique()} configs)")
+                continue
+            cv = held_out(frame[frame.config_id < size])
+            print(f"  {size:5d} configs (5 folds): Spearman {cv['spearman']:.3f} (ceiling {cv['ceiling']:.3f}); "
+                  f"seconds per epoch {cv['runtime_spearman']:.3f} (ceiling {cv['runtime_ceiling']:.3f})")
 
-    print("\n## a study the live task could not afford")
-    budget = Budget(args.study_budget, "cost")
-    _, simulated, wall = study(LCNetSurrogate, STUDY_STRATEGIES, range(args.study_seeds), budget, workers=8)
-    print(f"{len(STUDY_STRATEGIES)} strategies x {args.study_seeds} seeds x 8 workers, {args.study_budget:g} full "
-          f"evaluations each: {simulated / 3600:.1f} simulated hours of training (8-worker makespans summed) "
-          f"in {wall:.1f} s wall")
+    if "rank" in only:
+        print("\n## strategy ranks, live vs surrogate")
+        rank_agreement(args.rank_seeds, args.rank_budget)
+
+    if "study" in only:
+        print("\n## a study the live task could not afford")
+        budget = Budget(args.study_budget, "cost")
+        _, simulated, wall = study(LCNetSurrogate, STUDY_STRATEGIES, range(args.study_seeds), budget, workers=8)
+        print(f"{len(STUDY_STRATEGIES)} strategies x {args.study_seeds} seeds x 8 workers, {args.study_budget:g} full "
+              f"evaluations each: {simulated / 3600:.1f} simulated hours of training (8-worker makespans summed) "
+              f"in {wall:.1f} s wall")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,10 @@ trial's fidelity-weighted cost (the cost the problem reported, else ``fidelity /
 ``cv = 0``). Asynchronous schedulers only gain over synchronous ones when durations differ,
 so heterogeneity is what makes a simulated comparison meaningful (Li et al. 2020, Sec. 4).
 
+A problem that knows how long an evaluation would really have taken (a surrogate predicting
+the training time of its config) reports it as ``info["simulated_seconds"]``; unless the
+suite fixed ``seconds``, that figure replaces ``seconds * cost`` (``trial_seconds=True``).
+
 The draw is a pure function of the trial seed (a SplitMix64 hash of it feeds Box-Muller), so
 a simulation is exactly reproducible and costs no generator construction per trial.
 """
@@ -44,10 +48,14 @@ class DurationModel:
     cv : float
         Coefficient of variation of the log-normal factor (>= 0; 0: every trial of a given
         cost lasts exactly ``seconds * cost``).
+    trial_seconds : bool
+        Use an evaluation's own ``info["simulated_seconds"]``, when it reports one, in place
+        of ``seconds * cost`` (the spread still applies).
     """
 
     seconds: float = 1.0
     cv: float = 0.0
+    trial_seconds: bool = False
 
     def __post_init__(self) -> None:
         if not (isinstance(self.seconds, (int, float)) and math.isfinite(self.seconds) and self.seconds > 0):
@@ -59,13 +67,14 @@ class DurationModel:
         object.__setattr__(self, "_sigma", math.sqrt(sigma2))
         object.__setattr__(self, "_mu", -sigma2 / 2.0)
 
-    def duration(self, cost: float, seed: int) -> float:
-        """Seconds a trial of ``cost`` full-fidelity evaluations lasts, given its trial seed."""
-        base = self.seconds * cost
+    def duration(self, cost: float, seed: int, own_seconds: float | None = None) -> float:
+        """Seconds a trial of ``cost`` full-fidelity evaluations lasts, given its trial seed
+        (``own_seconds``: the evaluation's reported seconds, used when ``trial_seconds``)."""
+        base = own_seconds if self.trial_seconds and own_seconds is not None else self.seconds * cost
         if self.cv == 0:
             return base
         return base * math.exp(self._mu + self._sigma * standard_normal_from_seed(seed))
 
     def to_json(self) -> dict:
         """Plain-JSON description."""
-        return {"seconds": self.seconds, "cv": self.cv}
+        return {"seconds": self.seconds, "cv": self.cv, "trial_seconds": self.trial_seconds}

@@ -65,7 +65,8 @@ def timing_options(spec: dict, problem: Problem) -> dict:
     if "durations" in spec:
         given = spec["durations"]
         seconds = given.get("seconds", default_durations(problem).seconds)
-        options["durations"] = DurationModel(float(seconds), float(given.get("duration_cv", 0.0)))
+        options["durations"] = DurationModel(float(seconds), float(given.get("duration_cv", 0.0)),
+                                             trial_seconds="seconds" not in given)
     return options
 
 
@@ -78,9 +79,10 @@ def accepts_pending(strategy: Strategy) -> bool:
 
 
 def default_durations(problem: Problem) -> DurationModel:
-    """The problem's own duration model: ``seconds_per_evaluation`` (1 s if unset), no spread."""
+    """The problem's own duration model: each evaluation's reported ``simulated_seconds``, else
+    ``seconds_per_evaluation`` x cost (1 s if unset), no spread."""
     seconds = getattr(problem, "seconds_per_evaluation", None)
-    return DurationModel(1.0 if seconds is None else float(seconds), 0.0)
+    return DurationModel(1.0 if seconds is None else float(seconds), 0.0, trial_seconds=True)
 
 
 @dataclass(slots=True)
@@ -116,7 +118,8 @@ class _SimulatedClock:
         out = []
         for s, r, i in zip(suggestions, results, indices):
             cost = loop.cost_of(s, r[0])
-            out.append(((r, duration(cost, trial_seed(loop.seed, i))), cost))
+            own = None if r[0] is None or not r[0].info else r[0].info.get("simulated_seconds")
+            out.append(((r, duration(cost, trial_seed(loop.seed, i), own)), cost))
         return out
 
     def schedule(self, flights: Sequence[_Flight]) -> None:

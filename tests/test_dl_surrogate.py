@@ -112,3 +112,56 @@ def test_median_stopping_does_not_continue_runs_the_problem_stopped():
     assert all(t.ok for t in outcome.trials)
     continued_after_stop = [t for t in outcome.trials if t.info["resumed_from"] and t.cost < 1 / 50]
     assert not continued_after_stop
+
+
+def test_normal_scores_are_the_normal_quantiles_of_mid_ranks():
+    from scipy.stats import norm
+
+    from problems.dl.surrogate import _normal_scores
+
+    values = np.array([[3.0, 0.1], [1.0, 0.1], [2.0, 0.5], [10.0, 0.2]])
+    expected_first = norm.ppf((np.array([3, 1, 2, 4]) - 0.5) / 4)
+    expected_second = norm.ppf((np.array([1.5, 1.5, 4, 3]) - 0.5) / 4)  # tied values share their mean rank
+    scores = _normal_scores(values)
+    assert np.allclose(scores[:, 0], expected_first) and np.allclose(scores[:, 1], expected_second)
+
+
+def test_mean_predictions_stay_within_the_tables_range_and_rank_its_configs(frame, surrogate):
+    from scipy.stats import spearmanr
+
+    model = surrogate.model
+    curves, _ = model.predict(lcnet_space().sample(np.random.default_rng(6), 500))
+    low, high = np.exp(model.quantiles[0, 0]), np.exp(model.quantiles[-1, 0])  # first anchor, log val loss
+    assert np.all((curves["val_loss"][:, 0] >= low * (1 - 1e-12)) & (curves["val_loss"][:, 0] <= high * (1 + 1e-12)))
+    # On its own training configs the fit ranks the final validation loss nearly as observed.
+    configs, table, _, keys = table_curves(frame)
+    first = np.unique(keys[:, 0], return_index=True)[1]
+    fitted, _ = model.predict([configs[i] for i in first])
+    assert spearmanr(fitted["val_loss"][:, -1], table["val_loss"][first, -1]).statistic > 0.9
+
+
+def test_the_simulated_clock_lasts_each_trials_predicted_training_time():
+    from harness.durations import DurationModel
+    from harness.protocols import Budget
+    from harness.registry import strategies
+    from harness.runner import drive
+
+    problem = LCNetSurrogate()
+    strategy = strategies.factory("asha")(problem.space, 0, Budget(3, "cost"), problem.fidelity)
+    outcome = drive(problem, strategy, Budget(3, "cost"), seed=0, workers=4, clock="simulated")
+    lasted = np.array([t.end_time - t.start_time for t in outcome.trials])
+    predicted = np.array([t.info["simulated_seconds"] for t in outcome.trials])
+    assert np.allclose(lasted, predicted) and np.ptp(lasted / np.array([t.cost for t in outcome.trials])) > 0
+    # A suite that fixes the seconds per evaluation keeps them.
+    strategy = strategies.factory("asha")(problem.space, 0, Budget(3, "cost"), problem.fidelity)
+    fixed = drive(LCNetSurrogate(), strategy, Budget(3, "cost"), seed=0, workers=4, durations=DurationModel(100.0))
+    assert np.allclose([t.end_time - t.start_time for t in fixed.trials], [100.0 * t.cost for t in fixed.trials])
+
+
+def test_a_suite_that_sets_duration_seconds_overrides_the_trials_own_seconds(surrogate):
+    from harness.event_loop import timing_options
+
+    spread_only = timing_options({"durations": {"duration_cv": 0.5}}, surrogate)["durations"]
+    fixed = timing_options({"durations": {"seconds": 4.0}}, surrogate)["durations"]
+    assert spread_only.trial_seconds and spread_only.seconds == surrogate.seconds_per_evaluation
+    assert not fixed.trial_seconds and fixed.duration(0.5, seed=1, own_seconds=99.0) == 2.0

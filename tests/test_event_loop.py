@@ -300,5 +300,5 @@ def test_real_tasks_last_their_fitted_seconds_on_a_simulated_clock():
     fitted = json.loads(DURATIONS_FILE.read_text())["svm-wine"]["seconds"]
     problem = problems.create("svm-wine")
     assert problem.seconds_per_evaluation == fitted > 0
-    assert default_durations(problem) == DurationModel(fitted, 0.0)
-    assert default_durations(problems.create("branin")) == DurationModel(1.0, 0.0)
+    assert default_durations(problem) == DurationModel(fitted, 0.0, trial_seconds=True)
+    assert default_durations(problems.create("branin")) == DurationModel(1.0, 0.0, trial_seconds=True)
