@@ -20,8 +20,8 @@ from harness.protocols import Budget, Status, StrategyError, Trial
 from harness.registry import problems, strategies
 from harness.runner import drive
 from harness.space import Categorical, Float, Int, Space
-from strategies._gp import GaussianProcess, GPHyperPrior, fit_gp, neg_log_posterior
-from strategies._gp_acquisition import log_expected_improvement, log_h
+from strategies.bayesian.model import GaussianProcess, GPHyperPrior, fit_gp, neg_log_posterior
+from strategies.bayesian.acquisition import log_expected_improvement, log_h
 from strategies.bayesian import BayesianOptimization
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.protocols import Budget, StrategyError
+from harness.protocols import Budget, Fidelity, StrategyError
 from harness.registry import strategies
 from harness.space import Float, Space
 from harness.validation import Interval, Options, check_parameters
@@ -58,9 +58,13 @@ def test_constraints_refuse_nonsense_definitions():
     ("differential-evolution", {"F": 0}, "The 'F' parameter of strategy 'differential-evolution' must be a number in (0, 2]. Got 0."),
     ("cmaes-active", {"restarts": "bipop"}, "The 'restarts' parameter of strategy 'cmaes-active' must be one of 'ipop', 'random', 'none'. Got 'bipop'."),
     ("gradient-bfgs", {"armijo": 1}, "The 'armijo' parameter of strategy 'gradient-bfgs' must be a number in (0, 1). Got 1."),
+    ("bayesian", {"n_initial": 0}, "The 'n_initial' parameter of strategy 'bayesian' must be an integer >= 1 or None. Got 0."),
+    ("bayesian", {"restart_ei": 1.0}, "The 'restart_ei' parameter of strategy 'bayesian' must be a number in [0, 1). Got 1.0."),
+    ("hyperband", {"eta": 1}, "The 'eta' parameter of strategy 'hyperband' must be a number > 1. Got 1."),
 ])
 def test_builtin_strategies_refuse_bad_parameters_in_one_line(name, params, message):
     space = Space([Float("a", 0, 1), Float("b", 0, 1)])
+    fidelity = Fidelity("epochs", 1, 81) if name == "hyperband" else None
     with pytest.raises(StrategyError) as info:
-        strategies.factory(name)(space, 0, Budget(20), None, **params)
+        strategies.factory(name)(space, 0, Budget(20), fidelity, **params)
     assert str(info.value) == message

@@ -23,7 +23,7 @@ from scipy.stats import qmc
 
 from harness.space import Space
 
-__all__ = ["FeatureMap", "maximise_acquisition"]
+__all__ = ["FeatureMap", "maximise_acquisition", "perturb_incumbents"]
 
 #: ``acq(features, with_grad) -> values (m,)`` or ``(values (m,), grad (m, p))``.
 AcquisitionFn = Callable[..., object]
@@ -113,16 +113,8 @@ class FeatureMap:
         return np.array(out).reshape(-1, self.dim)
 
 
-def maximise_acquisition(
-    acq: AcquisitionFn,
-    fmap: FeatureMap,
-    rng: np.random.Generator,
-    incumbents: np.ndarray,
-    *,
-    n_candidates: int = 2048,
-    n_local: int = 10,
-    n_rounds: int = 3,
-) -> tuple[np.ndarray, float]:
+def maximise_acquisition(acq: AcquisitionFn, fmap: FeatureMap, rng: np.random.Generator, incumbents: np.ndarray, *,
+                         n_candidates: int = 2048, n_local: int = 10, n_rounds: int = 3) -> tuple[np.ndarray, float]:
     """Find a raw point with (close to) maximal acquisition.
 
     Parameters
@@ -150,7 +142,7 @@ def maximise_acquisition(
     d = fmap.dim
     m = int(np.ceil(np.log2(max(n_candidates, 2))))
     sobol = qmc.Sobol(d, scramble=True, seed=rng).random_base2(m)
-    local = _perturb(incumbents, fmap, rng, max(n_candidates // 4, 16))
+    local = perturb_incumbents(incumbents, fmap, rng, max(n_candidates // 4, 16))
     raw = np.vstack([sobol, local])
     unit = fmap.canonical(raw)
     values = acq(fmap.features(unit))
@@ -173,21 +165,31 @@ def maximise_acquisition(
         starts.extend(rng.choice(len(values), size=n_extra, replace=False, p=probs / probs.sum()).tolist())
     best_raw, best_value = raw[order[0]].copy(), float(values[order[0]])
     for i in starts:
-        x, v = raw[i].copy(), float(values[i])
-        for _ in range(n_rounds):
-            moved = False
-            if fmap.discrete:
-                x, v, moved = _discrete_step(acq, fmap, x, v)
-            if fmap.free_floats:
-                x, v = _continuous_step(acq, fmap, x, v)
-            if not moved:
-                break
+        x, v = _refine(acq, fmap, raw[i].copy(), float(values[i]), n_rounds)
         if v > best_value:
             best_raw, best_value = x, v
     return best_raw, best_value
 
 
-def _perturb(incumbents: np.ndarray, fmap: FeatureMap, rng: np.random.Generator, count: int) -> np.ndarray:
+def _refine(acq: AcquisitionFn, fmap: FeatureMap, x: np.ndarray, v: float, n_rounds: int) -> tuple[np.ndarray, float]:
+    """Alternate discrete neighbour moves and L-BFGS-B on the free floats from ``x``."""
+    for _ in range(n_rounds):
+        moved = False
+        if fmap.discrete:
+            x, v, moved = _discrete_step(acq, fmap, x, v)
+        if fmap.free_floats:
+            x, v = _continuous_step(acq, fmap, x, v)
+        if not moved:
+            break
+    return x, v
+
+
+def perturb_incumbents(incumbents: np.ndarray, fmap: FeatureMap, rng: np.random.Generator, count: int) -> np.ndarray:
+    """``count`` Gaussian perturbations of the incumbents (best first), shape ``(count, d)``.
+
+    Scales are log-uniform in ``[1e-3, 0.2]`` of the cube; categorical columns are redrawn
+    with probability ``1/d``.
+    """
     if incumbents.shape[0] == 0:
         return np.empty((0, fmap.dim))
     k = incumbents.shape[0]

@@ -298,17 +298,20 @@ def _value_only(theta: np.ndarray, x: np.ndarray, y: np.ndarray, prior: GPHyperP
     return 0.5 * float(y @ alpha) + float(np.log(np.diag(chol)).sum()) + prior.neg_log_prior(theta)[0]
 
 
-def fit_gp(
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    prior: GPHyperPrior,
-    rng: np.random.Generator,
-    warm_start: np.ndarray | None = None,
-    restarts: int = 3,
-    screen: int = 16,
-    maxiter: int = 200,
-) -> tuple[GaussianProcess, dict]:
+def _guarded_objective(theta: np.ndarray, x: np.ndarray, y: np.ndarray, prior: GPHyperPrior):
+    """:func:`neg_log_posterior`, or a huge flat value where it is singular or not finite."""
+    try:
+        value, grad = neg_log_posterior(theta, x, y, prior)
+    except linalg.LinAlgError:
+        return 1e25, np.zeros_like(theta)
+    if not (np.isfinite(value) and np.all(np.isfinite(grad))):
+        return 1e25, np.zeros_like(theta)
+    return value, grad
+
+
+def fit_gp(x: np.ndarray, y: np.ndarray, *, prior: GPHyperPrior, rng: np.random.Generator,
+           warm_start: np.ndarray | None = None, restarts: int = 3, screen: int = 16,
+           maxiter: int = 200) -> tuple[GaussianProcess, dict]:
     """Fit the hyperparameters by MAP with L-BFGS-B restarts and return the posterior.
 
     Starts: the previous optimum (``warm_start``) when given, then the best of a central
@@ -349,21 +352,10 @@ def fit_gp(
     if warm_start is not None and warm_start.shape == (d + 2,):
         starts.insert(0, prior.clip(warm_start, d))
     best_theta, best_value, failed, evaluations = None, np.inf, 0, 0
-
-    def objective(theta: np.ndarray):
-        try:
-            value, grad = neg_log_posterior(theta, x, y, prior)
-        except linalg.LinAlgError:
-            return 1e25, np.zeros_like(theta)
-        if not (np.isfinite(value) and np.all(np.isfinite(grad))):
-            return 1e25, np.zeros_like(theta)
-        return value, grad
-
     for start in starts[: max(restarts, 1)]:
         try:
-            res = optimize.minimize(
-                objective, start, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": maxiter, "ftol": 1e-8, "gtol": 1e-4}
-            )
+            res = optimize.minimize(_guarded_objective, start, args=(x, y, prior), jac=True, method="L-BFGS-B",
+                                    bounds=bounds, options={"maxiter": maxiter, "ftol": 1e-8, "gtol": 1e-4})
         except (ValueError, FloatingPointError):
             failed += 1
             continue

@@ -7,10 +7,10 @@ The reference model-based strategy of the harness, built on numpy/scipy only:
    prior mean at the worst observation, De Ath, Fieldsend & Everson 2020: unexplored regions
    are not presumed better than average, which stops log EI from spending evaluations on the
    corners of the cube), fit the GP hyperparameters by
-   maximising the log marginal likelihood plus Optuna's hyperpriors (:mod:`strategies._gp`;
+   maximising the log marginal likelihood plus Optuna's hyperpriors (:mod:`strategies.bayesian.model`;
    noise variance >= 1e-8, so deterministic functions are resolved to ~1e-6 regret), and
    maximise log expected improvement (or a confidence bound) over valid points of the space
-   (:mod:`strategies._gp_search`: Sobol candidates, perturbations of the best points, then
+   (:mod:`strategies.bayesian.search`: Sobol candidates, perturbations of the best points, then
    L-BFGS-B and discrete neighbour moves from the best candidate, the incumbent and a
    roulette draw of the rest).
    Every third model-based suggestion is instead a Thompson-sampling draw (the minimiser of
@@ -50,32 +50,23 @@ via local Bayesian optimization* (NeurIPS, TuRBO) for restarts.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-import warnings
-from typing import Sequence
 
 import numpy as np
 from scipy.stats import qmc
 
-from harness.protocols import Budget, Fidelity, Strategy, StrategyError, Suggestion, Trial
+from harness.protocols import Budget, Fidelity, Suggestion
 from harness.registry import strategy
 from harness.space import Space
+from harness.validation import Interval, Options, check_parameters
 
-from ._gp import GPFitError, GPHyperPrior, GaussianProcess, fit_gp
-from ._gp_acquisition import log_expected_improvement, lower_confidence_bound
-from ._gp_search import FeatureMap, _perturb, maximise_acquisition
+from .acquisition import log_expected_improvement, lower_confidence_bound
+from .base import ModelBasedStrategy
+from .model import GPFitError, GPHyperPrior, GaussianProcess, fit_gp
+from .search import FeatureMap, maximise_acquisition, perturb_incumbents
 
 __all__ = ["BayesianOptimization"]
-
-
-def _single_thread_blas():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # threadpoolctl comes with scikit-learn; without it, run as is
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 _ACQUISITIONS = ("logei", "ucb")
@@ -84,7 +75,7 @@ _BATCH_MODES = ("kriging-believer", "constant-liar")
 
 
 @strategy("bayesian")
-class BayesianOptimization(Strategy):
+class BayesianOptimization(ModelBasedStrategy):
     """Gaussian-process Bayesian optimisation (Matern-5/2 ARD kernel, log EI).
 
     Parameters
@@ -150,158 +141,54 @@ class BayesianOptimization(Strategy):
         Consecutive converged log-EI suggestions before a restart.
     """
 
-    supports_conditionals = True
-    supports_mixed = True
-    #: The runner asks ``max_batch`` points at a time; sequential BO is the most
-    #: sample-efficient, so 1 unless ``batch_size`` says otherwise (set per instance).
-    max_batch = 1
-
-    def __init__(
-        self,
-        space: Space,
-        seed: int,
-        budget: Budget,
-        fidelity: Fidelity | None = None,
-        *,
-        n_initial: int | None = None,
-        acquisition: str = "logei",
-        ucb_kappa: float = 2.0,
-        batch_mode: str = "kriging-believer",
-        n_candidates: int = 2048,
-        n_local: int = 10,
-        fit_restarts: int = 2,
-        noise_floor: float = 1e-8,
-        batch_size: int = 1,
-        lengthscale_prior: float = 1.0,
-        lengthscale_max: float = 100.0,
-        thompson_every: int = 3,
-        thompson_candidates: int = 1024,
-        prior_mean: str = "worst",
-        restart_ei: float = 3e-5,
-        restart_patience: int = 3,
-    ) -> None:
-        super().__init__(space, seed, budget, fidelity)
-        if acquisition not in _ACQUISITIONS:
-            raise StrategyError(f"The 'acquisition' parameter of 'bayesian' must be one of {_ACQUISITIONS}. Got {acquisition!r}.")
-        if batch_mode not in _BATCH_MODES:
-            raise StrategyError(f"The 'batch_mode' parameter of 'bayesian' must be one of {_BATCH_MODES}. Got {batch_mode!r}.")
-        if not 0 < noise_floor < 1:
-            raise StrategyError(f"The 'noise_floor' parameter of 'bayesian' must be in (0, 1). Got {noise_floor!r}.")
-        d = len(space.params)
-        amount = budget.max_evaluations or int(budget.amount)
-        if n_initial is None:
-            n_initial = max(2, min(max(d + 1, 5), amount // 4))
-        if isinstance(n_initial, bool) or not isinstance(n_initial, (int, np.integer)) or n_initial < 1:
-            raise StrategyError(f"The 'n_initial' parameter of 'bayesian' must be an integer >= 1. Got {n_initial!r}.")
-        self.n_initial = int(n_initial)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise StrategyError(f"The 'batch_size' parameter of 'bayesian' must be an integer >= 1. Got {batch_size!r}.")
-        self.max_batch = int(batch_size)
-        self.acquisition = acquisition
-        self.ucb_kappa = float(ucb_kappa)
-        self.batch_mode = batch_mode
-        self.n_candidates = int(n_candidates)
-        self.n_local = int(n_local)
-        self.fit_restarts = int(fit_restarts)
-        if not 5e-3 < lengthscale_max:
-            raise StrategyError(f"The 'lengthscale_max' parameter of 'bayesian' must be > 5e-3. Got {lengthscale_max!r}.")
-        if isinstance(thompson_every, bool) or not isinstance(thompson_every, (int, np.integer)) or thompson_every < 0:
-            raise StrategyError(f"The 'thompson_every' parameter of 'bayesian' must be an integer >= 0. Got {thompson_every!r}.")
-        self.thompson_every = int(thompson_every)
-        self.thompson_candidates = int(thompson_candidates)
-        if prior_mean not in _PRIOR_MEANS:
-            raise StrategyError(f"The 'prior_mean' parameter of 'bayesian' must be one of {_PRIOR_MEANS}. Got {prior_mean!r}.")
-        self.prior_mean = prior_mean
-        if not 0 <= restart_ei < 1:
-            raise StrategyError(f"The 'restart_ei' parameter of 'bayesian' must be in [0, 1). Got {restart_ei!r}.")
-        self.restart_ei = float(restart_ei)
-        if isinstance(restart_patience, bool) or not isinstance(restart_patience, (int, np.integer)) or restart_patience < 1:
-            raise StrategyError(f"The 'restart_patience' parameter of 'bayesian' must be an integer >= 1. Got {restart_patience!r}.")
-        self.restart_patience = int(restart_patience)
+    def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
+                 n_initial: int | None = None, acquisition: str = "logei", ucb_kappa: float = 2.0,
+                 batch_mode: str = "kriging-believer", n_candidates: int = 2048, n_local: int = 10,
+                 fit_restarts: int = 2, noise_floor: float = 1e-8, batch_size: int = 1,
+                 lengthscale_prior: float = 1.0, lengthscale_max: float = 100.0, thompson_every: int = 3,
+                 thompson_candidates: int = 1024, prior_mean: str = "worst", restart_ei: float = 3e-5,
+                 restart_patience: int = 3) -> None:
+        super().__init__(space, seed, budget, fidelity, n_initial=n_initial, batch_size=batch_size)
+        count = Interval(int, 1, None)
+        check_parameters(f"strategy '{self.name}'", {
+            "acquisition": Options(*_ACQUISITIONS), "ucb_kappa": Interval(float, 0, None),
+            "batch_mode": Options(*_BATCH_MODES), "n_candidates": count, "n_local": Interval(int, 0, None),
+            "fit_restarts": Interval(int, 0, None), "noise_floor": Interval(float, 0, 1, closed="neither"),
+            "lengthscale_prior": Interval(float, 0, None, closed="neither"),
+            "lengthscale_max": Interval(float, 5e-3, None, closed="neither"),
+            "thompson_every": Interval(int, 0, None), "thompson_candidates": count,
+            "prior_mean": Options(*_PRIOR_MEANS), "restart_ei": Interval(float, 0, 1, closed="left"),
+            "restart_patience": count,
+        }, acquisition=acquisition, ucb_kappa=ucb_kappa, batch_mode=batch_mode, n_candidates=n_candidates,
+            n_local=n_local, fit_restarts=fit_restarts, noise_floor=noise_floor, lengthscale_prior=lengthscale_prior,
+            lengthscale_max=lengthscale_max, thompson_every=thompson_every, thompson_candidates=thompson_candidates,
+            prior_mean=prior_mean, restart_ei=restart_ei, restart_patience=restart_patience)
+        self.acquisition, self.ucb_kappa, self.batch_mode = acquisition, float(ucb_kappa), batch_mode
+        self.n_candidates, self.n_local, self.fit_restarts = int(n_candidates), int(n_local), int(fit_restarts)
+        self.thompson_every, self.thompson_candidates = int(thompson_every), int(thompson_candidates)
+        self.prior_mean, self.restart_ei, self.restart_patience = prior_mean, float(restart_ei), int(restart_patience)
         self.prior = GPHyperPrior(noise_floor=float(noise_floor), lengthscale_mode=float(lengthscale_prior),
                                   lengthscale_bounds=(5e-3, float(lengthscale_max)))
         self.fmap = FeatureMap(space)
-        design_seed, self._search_seed = np.random.SeedSequence(self.seed).spawn(2)
-        self._design = qmc.Sobol(d, scramble=True, seed=np.random.default_rng(design_seed))
-        self._rng = np.random.default_rng(self._search_seed)
-        self._asked = 0
-        self._observed: list[tuple[np.ndarray, float]] = []  # canonical unit, value (nan = failed)
-        self._pending: dict[str, np.ndarray] = {}  # tag -> canonical unit
         self._theta: np.ndarray | None = None
         self._model_asks = 0
-        self._episode_start = 0  # index in _observed where the current episode began
         self._converged_asks = 0  # consecutive log-EI suggestions below restart_ei
-        #: Number of observations at each restart (one entry per restart).
-        self.restarts: list[int] = []
         #: One entry per model-based ask: what happened in the fit (for inspection and tests).
         self.fit_log: list[dict] = []
 
-    # -- protocol ---------------------------------------------------------------------------
-    def ask(self, n: int, pending: Sequence[Suggestion] = ()) -> list[Suggestion]:
-        """Propose ``n`` configs: the initial design first, then GP suggestions.
+    # -- the model's side of the ask (see ModelBasedStrategy) ------------------------------
+    def should_restart(self) -> bool:
+        """A converged log EI: ``restart_patience`` suggestions below ``restart_ei`` in a row."""
+        return self._converged_asks >= self.restart_patience  # only counts up when restart_ei > 0
 
-        Suggestions still being evaluated (``pending``, from parallel workers, and earlier
-        members of this batch) are fantasised as data by ``batch_mode`` (kriging believer or
-        constant liar); the strategy tracks them itself by tag, so ``pending`` only confirms
-        what it already knows.
-        """
-        # The matrices are small (n <= a few hundred): multi-threaded BLAS only adds
-        # synchronisation, which costs 10x on a loaded machine, so one thread is used.
-        with _single_thread_blas():
-            return self._ask(n)
-
-    def _ask(self, n: int) -> list[Suggestion]:
-        out: list[Suggestion] = []
-        if self._converged_asks >= self.restart_patience:  # only counts up when restart_ei > 0
-            self._restart()
-        # The design runs until n_initial points of the episode are observed or pending (points
-        # told from elsewhere count too); the model needs two finite values, so failures prolong it.
-        while len(out) < n and (len(self._episode()) + len(self._pending) < self.n_initial or self._n_usable() < 2):
-            with warnings.catch_warnings():
-                # Sobol warns when drawn one at a time; the first n of a scrambled sequence
-                # are still well spread.
-                warnings.simplefilter("ignore", UserWarning)
-                point = self._design.random(1)
-            out.append(self._suggest(point, "restart" if self.restarts else "init"))
-        if len(out) < n:
-            out.extend(self._model_batch(n - len(out)))
-        return out
-
-    def tell(self, trials: Sequence[Trial]) -> None:
-        """Record finished trials; failed ones (nan value) are kept as failures."""
-        for trial in trials:
-            if isinstance(trial.tag, str):
-                self._pending.pop(trial.tag, None)
-            unit = self.space.encode([trial.config])[0]
-            value = float(trial.value) if trial.ok and trial.value is not None else math.nan
-            self._observed.append((unit, value if math.isfinite(value) else math.nan))
-
-    # -- internals --------------------------------------------------------------------------
-    def _suggest(self, raw: np.ndarray, source: str) -> Suggestion:
-        raw = np.clip(np.asarray(raw, dtype=float).reshape(1, -1), 0.0, 1.0)
-        config = self.space.decode(raw)[0]
-        tag = f"bayesian:{source}:{self._asked}"
-        self._asked += 1
-        self._pending[tag] = self.space.encode([config])[0]
-        return Suggestion(config=config, tag=tag)
-
-    def _episode(self) -> list[tuple[np.ndarray, float]]:
-        """Observations since the last restart: the only data the model sees."""
-        return self._observed[self._episode_start:]
-
-    def _restart(self) -> None:
-        # The Sobol design continues where it stopped, so the new episode's design fills the
-        # cube away from the first points, and the next fit starts from fresh hyperparameters.
-        self.restarts.append(len(self._observed))
-        self._episode_start = len(self._observed)
+    def restart(self) -> None:
+        """A new episode, whose first fit starts from fresh hyperparameters."""
+        super().restart()
         self._converged_asks = 0
         self._theta = None
 
-    def _n_usable(self) -> int:
-        return sum(math.isfinite(v) for _, v in self._episode())
-
     def _training_data(self) -> tuple[np.ndarray, np.ndarray, float, float]:
-        episode = self._episode()
+        episode = self.episode()
         units = np.array([u for u, _ in episode])
         values = np.array([v for _, v in episode])
         finite = np.isfinite(values)
@@ -317,7 +204,7 @@ class BayesianOptimization(Strategy):
         for attempt, floor in enumerate(floors):
             prior = self.prior if attempt == 0 else dataclasses.replace(self.prior, noise_floor=floor)
             try:
-                gp, info = fit_gp(x, y, prior=prior, rng=self._rng, warm_start=self._theta, restarts=self.fit_restarts)
+                gp, info = fit_gp(x, y, prior=prior, rng=self.search_rng, warm_start=self._theta, restarts=self.fit_restarts)
             except (GPFitError, np.linalg.LinAlgError, ValueError) as exc:
                 self.fit_log.append({"n": len(y), "error": str(exc), "noise_floor": floor})
                 continue
@@ -327,16 +214,18 @@ class BayesianOptimization(Strategy):
             return gp, "" if attempt == 0 else f"noise-floor-{floor:g}"
         return None, "gp-fit-failed"
 
-    def _model_batch(self, n: int) -> list[Suggestion]:
+    def propose(self, n: int) -> list[Suggestion]:
+        """``n`` GP suggestions; pending ones and earlier members of the batch are fantasised
+        as data by ``batch_mode`` (kriging believer or constant liar)."""
         x, y, _, _ = self._training_data()
         gp, note = self._fit(x, y)
         out: list[Suggestion] = []
         if gp is None:
             for _ in range(n):
-                out.append(self._suggest(self._rng.random(self.fmap.dim), f"random-fallback:{note}"))
+                out.append(self.suggest(self.search_rng.random(self.fmap.dim), f"random-fallback:{note}"))
             return out
         # Suggestions not yet told (from earlier asks or this one) are fantasised as data.
-        pending = [u for u in self._pending.values()]
+        pending = [u for u in self.pending_points.values()]
         theta = gp.theta
         y_best = float(y.min())
         base_x, base_y = x, y
@@ -354,13 +243,13 @@ class BayesianOptimization(Strategy):
             self._model_asks += 1
             if self.thompson_every and not pending and self._model_asks % self.thompson_every == 0:
                 raw = self._thompson_draw(model)
-                out.append(self._suggest(raw, "ts" + (f"({note})" if note else "")))
-                pending.append(self._pending[out[-1].tag])
+                out.append(self.suggest(raw, "ts" + (f"({note})" if note else "")))
+                pending.append(self.pending_points[out[-1].tag])
                 continue
             raw, best_acquisition = maximise_acquisition(
-                self._acquisition_fn(model, best),
+                self.acquisition_function(model, best),
                 self.fmap,
-                self._rng,
+                self.search_rng,
                 self._incumbents(),
                 n_candidates=self.n_candidates,
                 n_local=self.n_local,
@@ -371,9 +260,9 @@ class BayesianOptimization(Strategy):
             source = self.acquisition + ("" if not pending else "-" + self.batch_mode.split("-")[1])
             if note:
                 source += f"({note})"
-            suggestion = self._suggest(raw, source)
+            suggestion = self.suggest(raw, source)
             out.append(suggestion)
-            pending.append(self._pending[suggestion.tag])
+            pending.append(self.pending_points[suggestion.tag])
         return out
 
     def _thompson_draw(self, gp: GaussianProcess) -> np.ndarray:
@@ -381,10 +270,10 @@ class BayesianOptimization(Strategy):
         # both jump to another basin and refine the current one.
         d = self.fmap.dim
         m = int(np.ceil(np.log2(max(self.thompson_candidates, 2))))
-        sobol = qmc.Sobol(d, scramble=True, seed=self._rng).random_base2(m)
-        local = _perturb(self._incumbents(), self.fmap, self._rng, max(sobol.shape[0] // 4, 16))
+        sobol = qmc.Sobol(d, scramble=True, seed=self.search_rng).random_base2(m)
+        local = perturb_incumbents(self._incumbents(), self.fmap, self.search_rng, max(sobol.shape[0] // 4, 16))
         raw = np.vstack([sobol, local])
-        draw = gp.sample(self.fmap.features(self.fmap.canonical(raw)), self._rng)
+        draw = gp.sample(self.fmap.features(self.fmap.canonical(raw)), self.search_rng)
         return raw[int(np.argmin(draw))]
 
     def _fantasy(self, gp: GaussianProcess, fx: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -393,12 +282,15 @@ class BayesianOptimization(Strategy):
         return gp.predict(fx)[0]
 
     def _incumbents(self, k: int = 5) -> np.ndarray:
-        usable = [(v, u) for u, v in self._episode() if math.isfinite(v)]
+        usable = [(v, u) for u, v in self.episode() if math.isfinite(v)]
         usable.sort(key=lambda item: item[0])
         units = np.array([u for _, u in usable[:k]]).reshape(-1, self.fmap.dim)
-        return self.fmap.raw_from_unit(units, self._rng)
+        return self.fmap.raw_from_unit(units, self.search_rng)
 
-    def _acquisition_fn(self, gp: GaussianProcess, best: float):
+    def acquisition_function(self, gp: GaussianProcess, best: float):
+        """``acq(features, with_grad=False)`` to maximise: log EI below ``best`` or the negated
+        lower confidence bound (``acquisition``). A subclass may return another acquisition of
+        the same form (values ``(m,)``; with ``with_grad``, also gradients ``(m, p)``)."""
         kappa, use_ei = self.ucb_kappa, self.acquisition == "logei"
 
         def acq(features: np.ndarray, with_grad: bool = False):
