@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from harness.analysis import statistics as st
 from harness.analysis.bayes_signed_rank import bayes_signed_rank
@@ -31,9 +30,8 @@ from harness.analysis.exact_tests import friedman_test
 #: strategies whose median regrets differ by less than a factor 10**0.1 = 1.26 are equivalent.
 ROPE_LOG10 = 0.1
 
-#: Value compared across problems (scale-free) and within a problem.
+#: Value compared across problems (scale-free; within a problem regret itself is compared).
 ACROSS_METRIC = "log10_regret"
-WITHIN_METRIC = "regret"
 
 
 def across_matrix(fin_level: pd.DataFrame) -> pd.DataFrame:
@@ -59,15 +57,6 @@ def friedman_table(fin: pd.DataFrame, alpha: float, seed: int = 0) -> pd.DataFra
                      "pvalue": result.pvalue, "method": result.method, "alpha": alpha})
     return pd.DataFrame(rows, columns=["level", "n_problems", "k_strategies", "statistic",
                                        "pvalue", "method", "alpha"])
-
-
-def average_ranks_across(fin_level: pd.DataFrame) -> pd.Series:
-    """Average rank of each strategy over the complete problems (1 = best)."""
-    matrix = across_matrix(fin_level).dropna()
-    if matrix.empty:
-        return pd.Series(dtype=float)
-    ranks = stats.rankdata(matrix.to_numpy(dtype=float), axis=1)
-    return pd.Series(ranks.mean(axis=0), index=matrix.columns).sort_values()
 
 
 def across_pairwise(fin: pd.DataFrame, problem_pairwise: pd.DataFrame, alpha: float,

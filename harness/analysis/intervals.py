@@ -57,15 +57,6 @@ def _order_statistic_index(n: int, level: float) -> tuple[int, float]:
     return int(ok[-1]), float(coverage[ok[-1]])
 
 
-def interval_label(kind: str, coverage: float, n: int) -> str:
-    """How an interval is described beside its numbers, e.g. ``"95% CI, n=20"``."""
-    if kind == "range":
-        return f"range, n={n}"
-    if kind == "CI":
-        return f"{100 * coverage:.0f}% CI, n={n}" if coverage < 0.995 else f"CI, n={n}"
-    return f"n={n}"
-
-
 def grouped_median_intervals(frame: pd.DataFrame, metric: str, keys, level: float = 0.95
                              ) -> pd.DataFrame:
     """:func:`median_interval` of ``metric`` for every group of ``keys``.
