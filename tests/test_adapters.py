@@ -191,7 +191,7 @@ def test_refusals_at_validation_time():
     for name in ("ray-asha", "ray-hyperband"):
         with pytest.raises(StrategyError, match="fidelity"):
             strategies.factory(name).check_compatible(problems.create("branin").space, None)
-    with pytest.raises(StrategyError, match="unknown Optuna sampler"):
+    with pytest.raises(StrategyError, match="The 'sampler' parameter of strategy 'optuna' must be one of 'cmaes', 'gp', 'qmc', 'random', 'tpe'. Got 'nope'"):
         strategies.factory("optuna")(float_parent, 0, Budget(5), sampler="nope")
 
 

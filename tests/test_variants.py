@@ -82,3 +82,12 @@ def test_builtin_variants_keep_their_identity():
     active = strategies.factory("cmaes-active")
     assert active.active and not strategies.factory("cmaes").active
     assert factory_defaults(strategies, "cmaes-active") == factory_defaults(strategies, "cmaes")
+
+
+def test_adapter_variants_fix_their_library_choice():
+    for name, key, value in (("optuna-tpe", "sampler", "tpe"), ("nevergrad-de", "optimizer", "TwoPointsDE")):
+        cls = strategies.factory(name)
+        assert key not in cls.parameters() and f"{key}={value!r}" in inspect.getdoc(cls)
+    assert factory_defaults(strategies, "optuna-qmc") == {"fidelity": None, "sampler_options": None}
+    assert strategies.factory("optuna-qmc").max_batch is None and not strategies.factory("optuna-qmc").supports_conditionals
+    assert factory_defaults(strategies, "nevergrad-oneplusone") == {"fidelity": None, "batch_size": 1}

@@ -43,6 +43,7 @@ from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError,
 from harness.registry import strategy
 from harness.seeding import seed32
 from harness.space import Space
+from harness.validation import Interval, check_parameters
 
 from strategies.adapters import _configspace
 from strategies.adapters._deps import require
@@ -99,13 +100,9 @@ class DEHBStrategy(Strategy):
                  pop_size: int = 20, batch_size: int = 1) -> None:
         super().__init__(space, seed, budget, fidelity)
         self.check_compatible(space, fidelity)
-        if not isinstance(pop_size, int) or pop_size < 4:
-            raise StrategyError(f"Strategy '{self.name}': 'pop_size' must be an integer >= 4. Got {pop_size!r}.")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= pop_size:
-            raise StrategyError(
-                f"The 'batch_size' parameter of strategy '{self.name}' must be an integer in [1, pop_size]. "
-                f"Got {batch_size!r}."
-            )
+        check_parameters(f"strategy '{self.name}'", {
+            "pop_size": Interval(int, 4, None), "batch_size": Interval(int, 1, pop_size, note="at most pop_size"),
+        }, pop_size=pop_size, batch_size=batch_size)
         self.max_batch = batch_size
         self._workdir = tempfile.TemporaryDirectory(prefix="harness-dehb-")
         cs = _configspace.to_configspace(space, seed32(self.seed))

@@ -57,6 +57,8 @@ from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError,
 from harness.registry import strategy
 from harness.seeding import seed32
 from harness.space import Categorical, Float, Space
+from harness.validation import Interval, check_parameters
+from harness.variants import variant
 
 from strategies.adapters._deps import require
 
@@ -158,10 +160,7 @@ class NevergradOptimizer(Strategy):
             raise StrategyError(
                 f"Strategy '{self.name}': unknown Nevergrad optimizer {optimizer!r} (see nevergrad.optimizers.registry)."
             )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise StrategyError(
-                f"The 'batch_size' parameter of strategy '{self.name}' must be an integer >= 1. Got {batch_size!r}."
-            )
+        check_parameters(f"strategy '{self.name}'", {"batch_size": Interval(int, 1, None)}, batch_size=batch_size)
         self.max_batch = batch_size
         self._ng = ng
         # A cost budget is in full-fidelity evaluations, which is what this adapter spends.
@@ -209,22 +208,9 @@ class NevergradOptimizer(Strategy):
 
 
 def _named(optimizer: str, label: str, doc: str) -> type:
-    """A subclass of :class:`NevergradOptimizer` fixed to one Nevergrad optimiser."""
-
-    def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
-                 batch_size: int = 1) -> None:
-        NevergradOptimizer.__init__(self, space, seed, budget, fidelity, optimizer=optimizer, batch_size=batch_size)
-
-    name = f"nevergrad-{label}"
-    attrs = {
-        "__init__": __init__,
-        "__doc__": f"{doc}\n\n    Parameters\n    ----------\n    batch_size : int\n"
-                   "        Nevergrad's ``num_workers``: suggestions per ask without waiting for results.\n",
-        "__module__": __name__,
-        "name": name,
-        "optimizer_name": optimizer,
-    }
-    return strategy(name)(type(f"Nevergrad{optimizer}", (NevergradOptimizer,), attrs))
+    """``nevergrad-<label>``: :class:`NevergradOptimizer` fixed to one Nevergrad optimiser (a variant)."""
+    return variant(f"nevergrad-{label}", NevergradOptimizer, doc, fixed={"optimizer": optimizer},
+                   attributes={"optimizer_name": optimizer})
 
 
 NevergradDE = _named(

@@ -30,6 +30,8 @@ from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError,
 from harness.registry import strategy
 from harness.seeding import seed32
 from harness.space import Space
+from harness.validation import Options, check_parameters
+from harness.variants import variant
 
 from strategies.adapters import _optuna_space
 from strategies.adapters._deps import require
@@ -50,10 +52,7 @@ _OPTUNA_INSTALL = 'pip install -e ".[optuna]"  (or: pip install optuna)'
 def check_sampler(strategy_name: str, sampler: str, space: Space | None = None) -> None:
     """Raise :class:`StrategyError` if ``sampler`` is unknown, its dependencies are missing,
     or it cannot handle ``space`` (Optuna's QMCSampler assumes a space without conditions)."""
-    if sampler not in SAMPLERS:
-        raise StrategyError(
-            f"Strategy '{strategy_name}': unknown Optuna sampler {sampler!r}; choose one of {sorted(SAMPLERS)}."
-        )
+    check_parameters(f"strategy '{strategy_name}'", {"sampler": Options(*sorted(SAMPLERS))}, sampler=sampler)
     require("optuna", strategy_name, _OPTUNA_INSTALL)
     _, module, install, _ = SAMPLERS[sampler]
     if module is not None:
@@ -152,28 +151,17 @@ class _Quiet:
         self._guard.__exit__(*exc)
 
 
-def _fixed_sampler(sampler: str, label: str, doc: str) -> type:
-    """A subclass of :class:`OptunaSampler` registered as ``optuna-<sampler>``."""
-
-    def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
-                 sampler_options: Mapping[str, Any] | None = None) -> None:
-        OptunaSampler.__init__(self, space, seed, budget, fidelity, sampler=sampler, sampler_options=sampler_options)
-
-    attrs = {
-        "__init__": __init__,
-        "__doc__": f"{doc}\n\n    Parameters\n    ----------\n    sampler_options : mapping, optional\n"
-                   "        Extra keyword arguments for the sampler (``seed`` is the run's seed).\n",
-        "__module__": __name__,
-        "name": f"optuna-{sampler}",
+def _fixed_sampler(sampler: str, doc: str) -> type:
+    """``optuna-<sampler>``: :class:`OptunaSampler` with its sampler fixed (a registered variant)."""
+    return variant(f"optuna-{sampler}", OptunaSampler, doc, fixed={"sampler": sampler}, attributes={
         "sampler_name": sampler,
         "max_batch": None if sampler in ("random", "qmc") else 1,
         "supports_conditionals": sampler != "qmc",
-    }
-    return strategy(f"optuna-{sampler}")(type(label, (OptunaSampler,), attrs))
+    })
 
 
-OptunaTPE = _fixed_sampler("tpe", "OptunaTPE", "Optuna's TPESampler (independent TPE, Optuna's defaults).")
-OptunaGP = _fixed_sampler("gp", "OptunaGP", "Optuna's GPSampler (needs torch: pip install torch==2.13.0).")
-OptunaCmaEs = _fixed_sampler("cmaes", "OptunaCmaEs", "Optuna's CmaEsSampler (needs cmaes).")
-OptunaQMC = _fixed_sampler("qmc", "OptunaQMC", "Optuna's QMCSampler (scrambled Sobol).")
-OptunaRandom = _fixed_sampler("random", "OptunaRandom", "Optuna's RandomSampler.")
+OptunaTPE = _fixed_sampler("tpe", "Optuna's TPESampler (independent TPE, Optuna's defaults).")
+OptunaGP = _fixed_sampler("gp", "Optuna's GPSampler (needs torch: pip install torch==2.13.0).")
+OptunaCmaEs = _fixed_sampler("cmaes", "Optuna's CmaEsSampler (needs cmaes).")
+OptunaQMC = _fixed_sampler("qmc", "Optuna's QMCSampler (scrambled Sobol).")
+OptunaRandom = _fixed_sampler("random", "Optuna's RandomSampler.")

@@ -62,6 +62,7 @@ from typing import Any, Sequence
 from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError, Suggestion, Trial
 from harness.registry import strategy
 from harness.space import Space
+from harness.validation import Interval, Options, check_parameters
 
 from strategies.adapters import _hyperopt_space, _ray_space
 
@@ -204,8 +205,9 @@ class _RaySchedulerStrategy(Strategy):
                  searcher: str = "basic", max_pending_trials: int | None = None) -> None:
         super().__init__(space, seed, budget, fidelity)
         self.check_compatible(space, fidelity)
-        if searcher not in _ray_space.SEARCHERS:
-            raise StrategyError(f"Strategy '{self.name}': searcher must be one of {_ray_space.SEARCHERS}. Got {searcher!r}.")
+        check_parameters(f"strategy '{self.name}'", {
+            "searcher": Options(*_ray_space.SEARCHERS), "max_pending_trials": Interval(int, 1, None, none=True),
+        }, searcher=searcher, max_pending_trials=max_pending_trials)
         if searcher == "hyperopt":
             reason = _hyperopt_space.unsupported_reason(space)
             if reason:
@@ -216,8 +218,6 @@ class _RaySchedulerStrategy(Strategy):
             # Ray's "auto" rule (tune_controller._get_max_pending_trials) on a small cluster:
             # 200 for its BasicVariantGenerator, 1 for any other searcher.
             max_pending_trials = 200 if searcher == "basic" else 1
-        if max_pending_trials < 1:
-            raise StrategyError(f"Strategy '{self.name}': max_pending_trials must be >= 1. Got {max_pending_trials!r}.")
         self.max_pending_trials = int(max_pending_trials)
         self._loop = _TuneLoop(self._make_scheduler(), _ray_space.make_searcher(searcher, space, self.seed),
                                searcher, space, self.max_pending_trials)
@@ -293,12 +293,11 @@ class RayASHA(_RaySchedulerStrategy):
         from ray.tune.schedulers import AsyncHyperBandScheduler
 
         fid = self.fidelity
+        check_parameters(f"strategy '{self.name}'", {
+            "grace_period": Interval(float, fid.low, fid.high, none=True, note=f"the problem's fidelity '{fid.name}'"),
+            "reduction_factor": Interval(float, 1, None, closed="neither"),
+        }, grace_period=self.grace_period, reduction_factor=self.reduction_factor)
         grace = 1.0 if self.grace_period is None else self.grace_period / fid.low
-        if not 1.0 <= grace <= self._max_units or self.reduction_factor <= 1:
-            raise StrategyError(
-                f"Strategy '{self.name}': grace_period must lie in [{fid.low:g}, {fid.high:g}] and "
-                f"reduction_factor must be > 1. Got {self.grace_period!r} and {self.reduction_factor!r}."
-            )
         self._max_t = self._max_units
         return AsyncHyperBandScheduler(time_attr=TIME_ATTR, metric=_ray_space.METRIC, mode="min",
                                        max_t=self._max_t, grace_period=grace,
@@ -343,11 +342,11 @@ class RayHyperBand(_RaySchedulerStrategy):
 
         # Ray's brackets use integer r values, hence an integer max_t in fidelity units.
         self._max_t = int(math.floor(self._max_units + 1e-9))
-        if self._max_t < 2 or self.reduction_factor <= 1:
-            raise StrategyError(
-                f"Strategy '{self.name}' needs a fidelity range of at least 2x (high/low) and "
-                f"reduction_factor > 1. Got {self._max_units:g}x and {self.reduction_factor!r}."
-            )
+        check_parameters(f"strategy '{self.name}'", {"reduction_factor": Interval(float, 1, None, closed="neither")},
+                         reduction_factor=self.reduction_factor)
+        if self._max_t < 2:
+            raise StrategyError(f"Strategy '{self.name}' needs a fidelity range of at least 2x (high/low). "
+                                f"Got {self._max_units:g}x.")
         return HyperBandScheduler(time_attr=TIME_ATTR, metric=_ray_space.METRIC, mode="min",
                                   max_t=self._max_t, reduction_factor=self.reduction_factor)
 

@@ -44,6 +44,7 @@ from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError,
 from harness.registry import strategy
 from harness.seeding import seed32
 from harness.space import Space
+from harness.validation import Interval, check_parameters
 
 from strategies.adapters import _configspace
 from strategies.adapters._deps import require
@@ -104,12 +105,6 @@ def _hash_free_maximizer(facade: Any, scenario: Any) -> Any:
     return maximizer
 
 
-def _batch_size(name: str, batch_size: Any) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise StrategyError(f"The 'batch_size' parameter of strategy '{name}' must be an integer >= 1. Got {batch_size!r}.")
-    return batch_size
-
-
 def _trial_count(budget: Budget) -> int:
     """SMAC's ``n_trials``: the evaluation budget, or the full-fidelity evaluations a cost buys."""
     return max(1, int(math.ceil(budget.amount)))
@@ -124,7 +119,8 @@ class _SMACStrategy(Strategy):
                  batch_size: int = 1) -> None:
         super().__init__(space, seed, budget, fidelity)
         self.check_compatible(space, fidelity)
-        self.max_batch = _batch_size(self.name, batch_size)
+        check_parameters(f"strategy '{self.name}'", {"batch_size": Interval(int, 1, None)}, batch_size=batch_size)
+        self.max_batch = batch_size
         # SMAC's ``output_directory`` must exist and is written at construction.
         self._workdir = tempfile.TemporaryDirectory(prefix="harness-smac-")
         self._pending: dict[int, Any] = {}
@@ -266,8 +262,7 @@ class SMACHyperband(_SMACStrategy):
         super().__init__(space, seed, budget, fidelity, batch_size)
         from smac import HyperbandFacade, MultiFidelityFacade
 
-        if not isinstance(eta, int) or eta < 2:
-            raise StrategyError(f"Strategy '{self.name}': 'eta' must be an integer >= 2. Got {eta!r}.")
+        check_parameters(f"strategy '{self.name}'", {"eta": Interval(int, 2, None)}, eta=eta)
         assert fidelity is not None  # check_compatible refused problems without one
         scenario = self._scenario(min_budget=float(fidelity.low), max_budget=float(fidelity.high))
         facade = MultiFidelityFacade if model else HyperbandFacade
