@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 from scipy.special import ndtr, ndtri
-from sklearn.ensemble import ExtraTreesRegressor, HistGradientBoostingRegressor, RandomForestRegressor
+from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, RandomForestRegressor
 
 from harness.protocols import Evaluation, Fidelity, Problem
 from harness.registry import problem
 from problems.dl.curve_task import STOPPED_EPOCH_SHARE
 from problems.dl.curves import early_stopping
 from problems.dl.lcnet_space import HYPERPARAMETERS, MAX_EPOCHS, lcnet_space
+from problems.dl.tree_arrays import TreeArrays
 
 __all__ = ["LCNetSurrogate", "SurrogateModel", "TABLE", "ANCHORS", "table_curves", "objective_of_curves",
            "standard_normals"]
@@ -231,8 +232,8 @@ class SurrogateModel:
     split on, and the ordering of configs is what is learnt); a prediction is mapped back
     through the column's empirical quantiles, so predicted values stay within the table's
     range. Model: extra trees (``random_state=0``, one thread) for every column, averaged on
-    the validation cross-entropy columns (the objective) with one histogram gradient-boosting
-    model per anchor (``random_state=0``): the two err differently, and their mean ranked
+    the validation cross-entropy columns (the objective) with gradient boosting
+    (``random_state=0``) of their three leading principal components: the two err differently, and their mean ranked
     held-out configs better than either (see ``bench/bench_dl.py``). Log seconds per epoch
     come from a random forest on :func:`_timing_features`. Seed-to-seed noise per anchor:
     the root mean square, over configs, of each seed's deviation from its config's mean (log
@@ -275,28 +276,32 @@ class SurrogateModel:
         self.model.fit(self.X, scores)
         # Boosting fits the leading principal components of the validation columns (curves
         # at neighbouring anchors move together), so prediction costs COMPONENTS models, not 13.
-        # Early stopping off: boosting would otherwise hold out a random validation split.
         block = scores[:, : len(ANCHORS)]
         self.block_mean = block.mean(axis=0)
         _, _, vt = np.linalg.svd(block - self.block_mean, full_matrices=False)
         self.components = vt[:COMPONENTS]
         projected = (block - self.block_mean) @ self.components.T
-        self.boosted = [
-            HistGradientBoostingRegressor(max_iter=150, learning_rate=0.07, max_leaf_nodes=8, min_samples_leaf=8,
-                                          early_stopping=False, random_state=0).fit(self.X, projected[:, j])
-            for j in range(COMPONENTS)
-        ] if boosting else []
+        self.boosted = []
+        for j in range(COMPONENTS if boosting else 0):
+            booster = GradientBoostingRegressor(n_estimators=150, learning_rate=0.07, max_depth=3, min_samples_leaf=8,
+                                                random_state=0).fit(self.X, projected[:, j])
+            self.boosted.append(TreeArrays(booster.estimators_[:, 0], booster.learning_rate,
+                                           booster.init_.predict(self.X[:1])))
         # Seconds per epoch depend on other things than the curve does (work per step, steps
         # per epoch), so they get their own forest on their own features.
         self.timing = RandomForestRegressor(n_estimators=32, min_samples_leaf=2, random_state=0, n_jobs=1)
         self.timing.fit(_timing_features(self.space, [configs[i] for i in first]), sec_means)
+        # Prediction walks the trees as arrays: scikit-learn's per-call overhead would
+        # otherwise dominate the one-config-at-a-time asks of a simulated clock.
+        self.forest = TreeArrays(self.model.estimators_, 1.0 / len(self.model.estimators_))
+        self.timing_forest = TreeArrays(self.timing.estimators_, 1.0 / len(self.timing.estimators_))
 
     def _predict_targets(self, X: np.ndarray) -> np.ndarray:
         """Target columns ``(n, 4 * len(ANCHORS))`` (log losses, errors) of encoded configs."""
-        scores = self.model.predict(X)
+        scores = self.forest.predict(X)
         if self.boosted:
             # The validation cross-entropy columns come first (see _SERIES).
-            boosted = self.block_mean + np.column_stack([m.predict(X) for m in self.boosted]) @ self.components
+            boosted = self.block_mean + np.column_stack([m.predict(X)[:, 0] for m in self.boosted]) @ self.components
             scores[:, : len(ANCHORS)] = (scores[:, : len(ANCHORS)] + boosted) / 2
         levels = (np.arange(len(self.quantiles)) + 0.5) / len(self.quantiles)
         probabilities = ndtr(scores)
@@ -322,7 +327,7 @@ class SurrogateModel:
             w = (log_epochs - log_anchors[pos]) / (log_anchors[pos + 1] - log_anchors[pos])
             full = block[:, pos] * (1 - w) + block[:, pos + 1] * w
             curves[s] = np.exp(full) if s.endswith("loss") else np.clip(full, 0.0, 1.0)
-        log_sec = self.timing.predict(_timing_features(self.space, configs))
+        log_sec = self.timing_forest.predict(_timing_features(self.space, configs))[:, 0]
         log_sec = log_sec + (0.0 if z is None else self.seconds_noise * z[:, 2])
         return curves, np.exp(log_sec)
 
