@@ -218,15 +218,12 @@ def _existing_results(results: str) -> None:
 
 
 def _report(results: str, all_runs: bool = False) -> int:
-    from harness.report import build_report
-    from harness.store import Store
+    from harness.report.build import make_report
 
-    store = Store(results)
-    store.load(all_runs=all_runs)  # fail early, by name, on a missing or corrupt directory
-    note = store.selection(all_runs).note()
-    if note:
-        print(f"note: {note}")
-    print(f"report: {build_report(results, all_runs=all_runs)}")
+    report = make_report(results, all_runs=all_runs)  # a missing or corrupt directory fails by name
+    if report.inputs.ignored_runs:
+        print(f"note: {report.inputs.ignored_runs}")
+    print(f"report: {report.html}")
     return 0
 
 

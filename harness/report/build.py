@@ -13,6 +13,7 @@ import json
 import logging
 import multiprocessing
 import shutil
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,7 +237,10 @@ def _start_run_views(gallery, df, fin, specs, max_problems):
         return None
     _RUN_VIEW_JOB = (gallery, df, fin, specs, max_problems)
     try:
-        pool = multiprocessing.get_context("fork").Pool(1)
+        # The CLI's SIGTERM handler raises KeyboardInterrupt; the child is ended by SIGTERM
+        # when its views are done, which must end it quietly, not print a traceback.
+        pool = multiprocessing.get_context("fork").Pool(1, initializer=signal.signal,
+                                                        initargs=(signal.SIGTERM, signal.SIG_DFL))
     except OSError as exc:
         log.warning("run views drawn in-process: %s", exc)
         return None
