@@ -5,7 +5,8 @@ Every ``import`` statement counts, wherever it stands (module level, inside a fu
 it. An edge goes from a module to each module it names (``from a.b import c`` names ``a.b.c``
 when that is a module, else ``a.b``); the packages a name passes through are not edges, since
 every package here imports at most its own submodules. A private module (``_name``) is used
-only inside the package that holds it.
+only inside the package that holds it, and harness/ never imports problems/ or strategies/,
+which stand on it (the registries find them by name).
 """
 
 from __future__ import annotations
@@ -117,3 +118,14 @@ def test_no_module_imports_another_packages_private_module():
 def test_the_report_end_stands_on_the_run_end_never_the_reverse():
     assert "harness.benchmark" not in GRAPH["harness.report.paper"]
     assert not any(m.startswith("harness.report") for m in GRAPH["harness.benchmark"])
+
+
+#: Imports from harness/ up into problems/ or strategies/, named so that no other joins them:
+#: the Bayesmark score reads the pinned baselines table shipped beside the Bayesmark tasks.
+KNOWN_UPWARD = {("harness.analysis.bayesmark_score", "problems.bayesmark.tasks")}
+
+
+def test_harness_never_imports_the_packages_that_stand_on_it():
+    upward = {(name, target) for name, imported in GRAPH.items() if name.split(".")[0] == "harness"
+              for target in imported if target.split(".")[0] in ("problems", "strategies")}
+    assert upward == KNOWN_UPWARD
