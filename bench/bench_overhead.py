@@ -45,19 +45,19 @@ def plain_loop(n: int) -> float:
 def harness_run(n: int) -> tuple[float, float, float]:
     """(total, objective, overhead) seconds per trial of one harness run, store table included."""
     from harness.protocols import Budget
+    from harness.records import RunOutcome, RunRecord, RunSpec
     from harness.registry import problems, strategies
-    from harness.runner import RunOutcome, drive
-    from harness.store import run_record, trials_table
+    from harness.runner import drive
+    from harness.store import trials_table
 
     start = time.perf_counter()
     problem = problems.create("branin")
     budget = Budget(n)
     strategy = strategies.factory("random")(problem.space, 0, budget, problem.fidelity)
     outcome: RunOutcome = drive(problem, strategy, budget, seed=0)
-    spec = {"suite": "bench", "problem": "branin", "problem_name": "branin", "strategy": "random",
-            "strategy_name": "random", "repetition": 0, "seed": 0, "problem_seed": 0, "run_id": "x",
-            "budget": budget.to_json()}
-    trials_table(run_record(spec, problem, outcome), problem, outcome)
+    spec = RunSpec(suite="bench", problem="branin", problem_name="branin", strategy="random", strategy_name="random",
+                   repetition=0, seed=0, problem_seed=0, budget=budget, run_id="x")
+    trials_table(RunRecord.of_run(spec, problem, outcome), problem, outcome)
     total = time.perf_counter() - start
     objective = sum(t.eval_seconds for t in outcome.trials)
     return total / n, objective / n, (total - objective) / n

@@ -18,6 +18,7 @@ from harness.lock import ResultsLock, ResultsLocked
 from harness.progress import Progress
 from harness.ray_start import InfrastructureError
 from harness.provenance import changed_code, describe_changes
+from harness.records import RunRecord
 from harness.store import Store, StoreError
 from harness.suite import Suite, load_suite
 
@@ -79,7 +80,7 @@ def run_suite(
     retry_failed: bool = False,
     rerun_changed: bool = False,
     progress: bool = True,
-    on_result: Callable[[dict], None] | None = None,
+    on_result: Callable[[RunRecord], None] | None = None,
     notify: Callable[[str], None] = _stderr_line,
 ) -> SuiteSummary:
     """Run (or resume) the suite in ``suite_path`` and return a summary.
@@ -113,23 +114,23 @@ def _run_locked(suite: Suite, path: Path, kind, address, workers, retry_failed, 
                 on_result, notify) -> SuiteSummary:
     store = Store(path)
     runs = suite.runs()
-    planned_ids = {r["run_id"] for r in runs}
+    planned_ids = {r.run_id for r in runs}
     stored_records = store.run_records(all_runs=True) if (path / "trials").exists() else []
-    stored = {r["run_id"]: r for r in stored_records if r["run_id"] in planned_ids}
+    stored = {r.run_id: r for r in stored_records if r.run_id in planned_ids}
     kept_aside = len(stored_records) - len(stored)
     if kept_aside:
         notify(f"note: {kept_aside} stored run{'s' if kept_aside != 1 else ''} not in this suite "
                "kept (ignored by the report; `harness prune RESULTS --keep-current` removes them)")
     redo: set[str] = set()
     if retry_failed:
-        redo |= {k for k, v in stored.items() if v["run_status"] == "failed"}
+        redo |= {k for k, v in stored.items() if v.run_status == "failed"}
     changed = changed_code(stored.values())
     if changed:
         notify(describe_changes(changed, rerun_changed))
         if rerun_changed:
             redo |= set(changed)
     stored = {k: v for k, v in stored.items() if k not in redo}
-    pending = [r for r in runs if r["run_id"] not in stored]
+    pending = [r for r in runs if r.run_id not in stored]
 
     engine = make_executor(kind, address=address, workers=workers) if pending else None
     store.prepare(suite.text, runs, environment(kind, engine.workers) if engine is not None else None)
@@ -144,11 +145,12 @@ def _run_locked(suite: Suite, path: Path, kind, address, workers, retry_failed, 
                 for result in engine.run(pending):
                     store.add(result)
                     ran += 1
-                    trials += result.record["n_trials"]
-                    failed += result.record["run_status"] == "failed"
-                    bar.update(result.record["n_trials"], result.record["run_status"] == "failed")
+                    record = result.record
+                    trials += record.n_trials
+                    failed += record.run_status == "failed"
+                    bar.update(record.n_trials, record.run_status == "failed")
                     if on_result is not None:
-                        on_result(result.record)
+                        on_result(record)
         store.flush()
         store.compact()
     except KeyboardInterrupt:
@@ -168,5 +170,5 @@ def _run_locked(suite: Suite, path: Path, kind, address, workers, retry_failed, 
             engine.close()  # also when the store failed (a full disk): no Ray left behind
     summary = SuiteSummary(path, len(runs), len(stored), ran, failed, trials)
     summary.unrun = [reason for _, reason in getattr(engine, "unrun", [])]
-    summary.failed_total = failed + sum(v["run_status"] == "failed" for v in stored.values())
+    summary.failed_total = failed + sum(v.run_status == "failed" for v in stored.values())
     return summary

@@ -268,15 +268,15 @@ def _prune(results: str, yes: bool) -> int:
             if not selection.ignored:
                 print(f"nothing to prune: every stored run in {results} belongs to the current suite")
                 return 0
-            for r in sorted(selection.ignored, key=lambda r: (r["problem"], r["strategy"], r["repetition"])):
-                print(f"{r['run_id']}  {r['problem']} / {r['strategy']} / repetition {r['repetition']} "
-                      f"({r['run_status']}, {r.get('n_trials', '?')} trials)")
+            for r in sorted(selection.ignored, key=lambda r: (r.problem, r.strategy, r.repetition)):
+                print(f"{r.run_id}  {r.problem} / {r.strategy} / repetition {r.repetition} "
+                      f"({r.run_status}, {r.n_trials} trials)")
             n = len(selection.ignored)
             if not yes:
                 print(f"{n} stored runs are not in the current suite and would be removed; "
                       f"`harness prune {results} --keep-current --yes` removes them")
                 return 0
-            removed = store.drop_runs({r["run_id"] for r in selection.ignored})
+            removed = store.drop_runs({r.run_id for r in selection.ignored})
             print(f"removed {removed} stored runs not in the current suite from {results}")
             return 0
     except ResultsLocked as exc:

@@ -1,8 +1,9 @@
 """Executors: run many independent runs, serially or as Ray tasks, yielding each as it ends.
 
-A run is built from its plain spec inside the worker (problem and strategy come from the
-registries there), so nothing heavier than a dict crosses to a worker, and a worker returns
-one finished run (record + Arrow table) to the driver, the only writer of the store.
+A run is built from its :class:`~harness.records.RunSpec` inside the worker (problem and
+strategy come from the registries there), so nothing heavier than that small record crosses to
+a worker, and a worker returns one finished run (record + Arrow table) to the driver, the only
+writer of the store.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from typing import Iterable, Iterator, Mapping, Any
+from typing import Iterable, Iterator
 
-from harness.protocols import Budget
+from harness.provenance import run_code
 from harness.ray_start import (InfrastructureError, dead_ray_processes, plain_text, reap_session, run_failure_types,
                                session_dir, start_ray)
 from harness.registry import problems, strategies
 from harness.event_loop import timing_options
-from harness.runner import RunOutcome, drive, traceback_text
+from harness.records import RunOutcome, RunRecord, RunSpec
+from harness.runner import drive, traceback_text
 from harness.trial_timeout import enable_watchdog
-from harness.store import RunResult, run_record, trials_table
+from harness.store import RunResult, trials_table
 
 __all__ = ["ExecutorError", "execute_run", "SerialExecutor", "RayExecutor", "make_executor", "RUN_RETRIES"]
 
@@ -43,7 +45,7 @@ def _single_threaded_blas() -> None:
         _BLAS_LIMITED = True
 
 
-def execute_run(spec: Mapping[str, Any]) -> RunResult:
+def execute_run(spec: RunSpec) -> RunResult:
     """Build the problem and strategy of ``spec``, drive the run, and package the result.
 
     BLAS thread pools are limited to one thread so that results are bit-identical whether
@@ -52,29 +54,32 @@ def execute_run(spec: Mapping[str, Any]) -> RunResult:
     _single_threaded_blas()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        problem = problems.create(spec["problem_name"], instance=spec["instance"], **spec["problem_params"])
-        budget = Budget(**spec["budget"])
-        cls = strategies.factory(spec["strategy_name"])
+        problem = problems.create(spec.problem_name, instance=spec.instance, **spec.problem_params)
+        cls = strategies.factory(spec.strategy_name)
         try:
-            strategy = cls(problem.space, spec["seed"], budget, problem.fidelity, **spec["strategy_params"])
+            strategy = cls(problem.space, spec.seed, spec.budget, problem.fidelity, **spec.strategy_params)
         except Exception as exc:  # noqa: BLE001 - recorded on the run, the suite goes on
-            outcome = RunOutcome(status="failed", error=f"strategy '{spec['strategy_name']}' could not start: {exc}",
+            outcome = RunOutcome(status="failed", error=f"strategy '{spec.strategy_name}' could not start: {exc}",
                                  traceback=traceback_text(exc))
         else:
-            outcome = drive(problem, strategy, budget, seed=spec["problem_seed"], trial_timeout=spec["trial_timeout"],
+            outcome = drive(problem, strategy, spec.budget, seed=spec.problem_seed, trial_timeout=spec.trial_timeout,
                             **timing_options(spec, problem))
-    record = run_record(spec, problem, outcome)
-    record["node"] = _node_address()
+    return _result(spec, problem, outcome, _node_address())
+
+
+def _result(spec: RunSpec, problem, outcome: RunOutcome, node: str | None = None) -> RunResult:
+    """The record and the trial table of a finished run."""
+    record = RunRecord.of_run(spec, problem, outcome, code=run_code(spec.strategy_name, spec.problem_name), node=node)
     return RunResult(record, trials_table(record, problem, outcome))
 
 
-def _execute_run_in_worker(spec: Mapping[str, Any]) -> RunResult:
+def _execute_run_in_worker(spec: RunSpec) -> RunResult:
     """:func:`execute_run` in a Ray worker, whose process a runaway trial may be killed with.
 
     A trial running ``WATCHDOG_GRACE`` (or half its timeout, if longer) past its timeout has
     defeated the in-process alarm; the worker is killed and Ray's retries take over.
     """
-    timeout = spec.get("trial_timeout")
+    timeout = spec.trial_timeout
     enable_watchdog(None if timeout is None else max(WATCHDOG_GRACE, 0.5 * timeout))
     return execute_run(spec)
 
@@ -92,15 +97,14 @@ def _node_address() -> str | None:
         return None
 
 
-def failed_result(spec: Mapping[str, Any], error: str, details: str | None = None) -> RunResult:
+def failed_result(spec: RunSpec, error: str, details: str | None = None) -> RunResult:
     """A run that could not execute at all (its worker kept dying); ``details`` is stored as its traceback."""
     outcome = RunOutcome(status="failed", error=error, traceback=details)
     try:
-        problem = problems.create(spec["problem_name"], instance=spec["instance"], **spec["problem_params"])
+        problem = problems.create(spec.problem_name, instance=spec.instance, **spec.problem_params)
     except Exception:  # noqa: BLE001 - the record must be written even if the problem breaks
         problem = None
-    record = run_record(spec, problem, outcome)
-    return RunResult(record, trials_table(record, problem, outcome))
+    return _result(spec, problem, outcome)
 
 
 class ExecutorError(RuntimeError):
@@ -130,7 +134,7 @@ class SerialExecutor:
     name = "serial"
     workers = 1
 
-    def run(self, specs: Iterable[Mapping[str, Any]]) -> Iterator[RunResult]:
+    def run(self, specs: Iterable[RunSpec]) -> Iterator[RunResult]:
         """Yield each run's result as it finishes."""
         for spec in specs:
             yield execute_run(spec)
@@ -160,7 +164,7 @@ class RayExecutor:
         address = address or os.environ.get("RAY_ADDRESS") or None
         self._started_here = not ray.is_initialized()
         #: Runs Ray could not run (a lost node kept taking them): left unstored, run on resume.
-        self.unrun: list[tuple[Mapping[str, Any], str]] = []
+        self.unrun: list[tuple[RunSpec, str]] = []
         if self._started_here:
             try:
                 address = start_ray(address, workers, RUN_RETRIES)
@@ -175,7 +179,7 @@ class RayExecutor:
         self.workers = int(ray.cluster_resources().get("CPU", 1))
         self._remote = ray.remote(num_cpus=1, max_retries=RUN_RETRIES, retry_exceptions=False)(_execute_run_in_worker)
 
-    def run(self, specs: Iterable[Mapping[str, Any]]) -> Iterator[RunResult]:
+    def run(self, specs: Iterable[RunSpec]) -> Iterator[RunResult]:
         """Submit every run, then yield results in completion order.
 
         A run whose worker kept dying, or that raised, is yielded as a failed run. A run

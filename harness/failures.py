@@ -31,15 +31,14 @@ def describe_failures(results: str | Path, all_runs: bool = False) -> str:
     """
     store = Store(results)
     runs = store.run_records(all_runs)
-    failed_runs = [r for r in runs if r.get("run_status") == "failed"]
+    failed_runs = [r for r in runs if r.run_status == "failed"]
     lines: list[str] = []
-    for r in sorted(failed_runs, key=lambda r: (r["problem"], r["strategy"], r["repetition"])):
-        lines.append(f"run {r['problem']} / {r['strategy']} / repetition {r['repetition']} ({r['run_id']}): "
-                     f"{r.get('run_error')}")
-        lines.append(_indent(r.get("run_traceback")))
+    for r in sorted(failed_runs, key=lambda r: (r.problem, r.strategy, r.repetition)):
+        lines.append(f"run {r.problem} / {r.strategy} / repetition {r.repetition} ({r.run_id}): {r.run_error}")
+        lines.append(_indent(r.run_traceback))
     trial_groups = 0
     n_failed_trials = 0
-    if any(r.get("n_failed") for r in runs):
+    if any(r.n_failed for r in runs):
         frame = store.load(all_runs=all_runs)
         bad = frame[frame.status != "ok"]
         n_failed_trials = len(bad)

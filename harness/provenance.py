@@ -16,6 +16,7 @@ import inspect
 from importlib import metadata
 from typing import Any, Iterable, Mapping
 
+from harness.records import RunRecord
 from harness.registry import RegistryError, problems, strategies
 
 __all__ = ["code_identity", "run_code", "changed_code", "describe_changes"]
@@ -76,10 +77,9 @@ def code_identity(kind: str, name: str) -> dict[str, Any]:
             "source_sha256": digest}
 
 
-def run_code(spec: Mapping[str, Any]) -> dict[str, dict]:
+def run_code(strategy_name: str, problem_name: str) -> dict[str, dict]:
     """The code identity of a run's strategy and problem, as stored in its record."""
-    return {"strategy": code_identity("strategy", spec["strategy_name"]),
-            "problem": code_identity("problem", spec["problem_name"])}
+    return {"strategy": code_identity("strategy", strategy_name), "problem": code_identity("problem", problem_name)}
 
 
 def _difference(stored: Mapping[str, Any] | None, current: Mapping[str, Any]) -> str | None:
@@ -92,17 +92,16 @@ def _difference(stored: Mapping[str, Any] | None, current: Mapping[str, Any]) ->
     return None
 
 
-def changed_code(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+def changed_code(records: Iterable[RunRecord]) -> dict[str, str]:
     """Run ids of stored records whose code differs from the installed code, with the reason."""
     changed = {}
     for record in records:
-        stored = record.get("code") or {}
-        spec = {"strategy_name": record["strategy_name"], "problem_name": record["problem_name"]}
-        current = run_code(spec)
-        for kind in ("strategy", "problem"):
+        stored = record.code or {}
+        current = run_code(record.strategy_name, record.problem_name)
+        for kind, name in (("strategy", record.strategy_name), ("problem", record.problem_name)):
             why = _difference(stored.get(kind), current[kind])
             if why is not None:
-                changed[record["run_id"]] = f"{kind} '{record[kind + '_name']}': {why}"
+                changed[record.run_id] = f"{kind} '{name}': {why}"
                 break
     return changed
 

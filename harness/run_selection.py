@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
+
+from harness.records import RunRecord, RunSpec
 
 __all__ = ["RunSelection", "select_runs", "REASON_NOT_IN_SUITE", "REASON_SUPERSEDED"]
 
@@ -29,16 +31,16 @@ class RunSelection:
 
     Attributes
     ----------
-    kept : list of dict
+    kept : list of RunRecord
         Run records of the current suite (all of them with ``all_runs``).
-    ignored : list of dict
+    ignored : list of RunRecord
         Stored run records left out.
     reasons : dict
         How many ignored runs per reason (``REASON_*``).
     """
 
-    kept: list[dict] = field(default_factory=list)
-    ignored: list[dict] = field(default_factory=list)
+    kept: list[RunRecord] = field(default_factory=list)
+    ignored: list[RunRecord] = field(default_factory=list)
     reasons: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -56,19 +58,19 @@ class RunSelection:
                 f"`harness prune RESULTS --keep-current` removes them")
 
 
-def _labels(record: Mapping[str, Any]) -> tuple:
-    return record.get("problem"), record.get("strategy"), record.get("repetition")
+def _labels(run: RunRecord | RunSpec) -> tuple:
+    return run.problem, run.strategy, run.repetition
 
 
-def select_runs(records: Iterable[Mapping[str, Any]], planned: Sequence[Mapping[str, Any]] | None,
+def select_runs(records: Iterable[RunRecord], planned: Sequence[RunSpec] | None,
                 *, all_runs: bool = False) -> RunSelection:
     """Split stored run records into those of the current suite and the rest.
 
     Parameters
     ----------
-    records : iterable of dict
+    records : iterable of RunRecord
         Stored run records (one per run id).
-    planned : sequence of dict, optional
+    planned : sequence of RunSpec, optional
         The current suite's run specs (``runs.json``); None keeps everything.
     all_runs : bool
         Keep every stored run, still counting which ones are not in the current suite.
@@ -77,15 +79,15 @@ def select_runs(records: Iterable[Mapping[str, Any]], planned: Sequence[Mapping[
     -------
     RunSelection
     """
-    records = [dict(r) for r in records]
+    records = list(records)
     if planned is None:
         return RunSelection(kept=records)
-    planned_ids = {p["run_id"] for p in planned}
+    planned_ids = {p.run_id for p in planned}
     planned_labels = {_labels(p) for p in planned}
     selection = RunSelection()
     reasons: Counter = Counter()
     for record in records:
-        if record["run_id"] in planned_ids:
+        if record.run_id in planned_ids:
             selection.kept.append(record)
             continue
         reasons[REASON_SUPERSEDED if _labels(record) in planned_labels else REASON_NOT_IN_SUITE] += 1

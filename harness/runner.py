@@ -15,20 +15,25 @@ module's checks, evaluation and trial records.
 from __future__ import annotations
 
 import math
+import operator
 import time
-import traceback as _tb
-from dataclasses import dataclass, field
+from dataclasses import fields
 from numbers import Real
 from typing import Any, Sequence
 
+import numpy as np
+
 from harness.durations import DurationModel
-from harness.evaluation_check import check_evaluation
 from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial, default_cost
-from harness.seeding import GOLDEN_GAMMA, mix64
+from harness.records import Evaluated, RunOutcome
+from harness.seeding import GOLDEN_GAMMA, mix64, mix64_array
 from harness.space import SpaceError
+from harness.trial_evaluation import (describe_exception, evaluate_one, evaluate_single, judge,
+                                      traceback_text)
 from harness.trial_timeout import TrialAlarm, TrialTimeout
 
-__all__ = ["RunOutcome", "TrialTimeout", "drive", "trial_seed", "evaluate_one", "BATCH_CAP", "CLOCKS"]
+__all__ = ["RunOutcome", "RunEnds", "TrialTimeout", "drive", "trial_seed", "trial_seeds", "evaluate_one", "traceback_text",
+           "with_strategy_seconds", "RunLoop", "BATCH_CAP", "CLOCKS"]
 
 #: Clocks of the event loop; ``None`` (no clock) is the untimed sequential loop.
 CLOCKS = ("simulated", "real")
@@ -36,25 +41,6 @@ CLOCKS = ("simulated", "real")
 #: Largest number of suggestions requested in one ``ask`` from strategies without a limit:
 #: large enough to amortise per-call costs, small enough to keep cost budgets tight.
 BATCH_CAP = 1024
-
-
-@dataclass
-class RunOutcome:
-    """What one run produced: its trials and how it ended.
-
-    ``status`` is ``"ok"`` (budget spent or strategy exhausted), ``"failed"`` (the strategy
-    raised or proposed an invalid config; ``error`` says which) or ``"truncated"`` (the
-    wall-clock cap ended it). ``clock`` is ``"none"`` (sequential, untimed), ``"simulated"``
-    or ``"real"``; ``workers`` the number of parallel worker slots.
-    """
-
-    trials: list[Trial] = field(default_factory=list)
-    status: str = "ok"
-    error: str | None = None
-    seconds: float = 0.0
-    traceback: str | None = None
-    clock: str = "none"
-    workers: int = 1
 
 
 def trial_seed(problem_seed: int, index: int) -> int:
@@ -66,72 +52,32 @@ def trial_seed(problem_seed: int, index: int) -> int:
     return mix64(problem_seed + (index + 1) * GOLDEN_GAMMA) >> 1  # 63 bits: fits a signed int64 column
 
 
-class FailureText(str):
-    """A one-line error message that also carries the full traceback (stored beside it)."""
-
-    traceback: str | None = None
-
-
-def traceback_text(exc: BaseException) -> str:
-    """The full traceback of ``exc`` as text."""
-    return "".join(_tb.format_exception(type(exc), exc, exc.__traceback__))
+def trial_seeds(problem_seed: int, indices: Sequence[int]) -> list[int]:
+    """:func:`trial_seed` of many trial indices at once (the same values, vectorised)."""
+    if len(indices) < 8:
+        return [trial_seed(problem_seed, i) for i in indices]
+    steps = (np.asarray(indices, np.uint64) + np.uint64(1)) * np.uint64(GOLDEN_GAMMA)  # wraps modulo 2**64
+    return (mix64_array(steps + np.uint64(problem_seed & 0xFFFFFFFFFFFFFFFF)) >> np.uint64(1)).tolist()
 
 
-def _describe_exception(exc: BaseException) -> FailureText:
-    message = str(exc).strip().splitlines()
-    text = FailureText(f"{type(exc).__name__}: {message[0]}" if message else type(exc).__name__)
-    text.traceback = traceback_text(exc)
-    return text
+#: The fields of a trial in order, read in one C-level call (copying a trial with another
+#: ``strategy_seconds`` costs one constructor call, a fraction of ``dataclasses.replace``).
+_TRIAL_FIELDS = operator.attrgetter(*(f.name for f in fields(Trial)))
+_STRATEGY_SECONDS = [f.name for f in fields(Trial)].index("strategy_seconds")
 
 
-#: The in-process timer of the runner (see :mod:`harness.trial_timeout`).
-_Alarm = TrialAlarm
+def with_strategy_seconds(trial: Trial, seconds: float) -> Trial:
+    """A copy of ``trial`` whose ``strategy_seconds`` is ``seconds`` (the original is untouched)."""
+    values = _TRIAL_FIELDS(trial)
+    return Trial(*values[:_STRATEGY_SECONDS], seconds, *values[_STRATEGY_SECONDS + 1:])
 
 
-def _judge(result: Any, seconds: float, cost_budget: bool = False):
-    try:
-        evaluation = check_evaluation(result, cost_budget=cost_budget)
-        value = float(evaluation.value)
-    except (TypeError, ValueError) as exc:
-        return None, _describe_exception(exc), Status.FAILED, seconds
-    if not math.isfinite(value):
-        return evaluation, f"objective returned {value}", Status.FAILED, seconds
-    return evaluation, None, Status.OK, seconds
+class RunLoop:
+    """The state and the steps of one run shared by both loops (ask, check, evaluate, record, tell).
 
-
-def _evaluate_single(problem: Problem, alarm: _Alarm, config, fidelity, seed: int, cost_budget: bool = False):
-    start = time.perf_counter()
-    try:
-        alarm.start()
-        result = problem.evaluate(config, fidelity, seed)
-        alarm.stop()
-        seconds = time.perf_counter() - start
-        if alarm.overran(seconds):  # the objective caught or ignored the alarm and returned late
-            return None, f"timeout after {alarm.seconds:g} s (the objective caught or ignored it)", Status.TIMEOUT, seconds
-        return _judge(result, seconds, cost_budget)
-    except TrialTimeout:
-        alarm.stop()
-        return None, f"timeout after {alarm.seconds:g} s", Status.TIMEOUT, time.perf_counter() - start
-    except Exception as exc:  # noqa: BLE001 - any objective error is a failed trial
-        alarm.stop()
-        return None, _describe_exception(exc), Status.FAILED, time.perf_counter() - start
-
-
-def evaluate_one(problem: Problem, config, fidelity, seed: int, trial_timeout: float | None):
-    """Evaluate one config as the runner does (timeout, failures), e.g. inside a Ray task.
-
-    Returns
-    -------
-    tuple
-        ``(evaluation or None, error or None, status, seconds)``.
+    :func:`drive` is the public face; the sequential loop below and the event loop of
+    :mod:`harness.event_loop` drive it.
     """
-    alarm = _Alarm(trial_timeout)
-    with alarm:
-        return _evaluate_single(problem, alarm, config, fidelity, seed)
-
-
-class _Loop:
-    """State of one run; :func:`drive` is the public face."""
 
     def __init__(self, problem: Problem, strategy: Strategy, budget: Budget, seed: int,
                  trial_timeout: float | None) -> None:
@@ -139,12 +85,13 @@ class _Loop:
         self.strategy = strategy
         self.budget = budget
         self.seed = seed
-        self.alarm = _Alarm(trial_timeout)
+        self.alarm = TrialAlarm(trial_timeout)
         self.trials: list[Trial] = []
         self.spent = 0.0
         fidelity = problem.fidelity
         self.fidelity_high = None if fidelity is None else float(fidelity.high)
         self.fidelity_low = None if fidelity is None else float(fidelity.low)
+        self.label = strategy.name or type(strategy).__name__
 
     # -- budget ----------------------------------------------------------------------------
     def room(self) -> int:
@@ -156,9 +103,39 @@ class _Loop:
         cap = self.strategy.max_batch or BATCH_CAP
         return max(0, min(left, cap, BATCH_CAP))
 
+    # -- asking ----------------------------------------------------------------------------
+    def ask(self, n: int, pending: tuple | None = None) -> tuple[list[Suggestion], float]:
+        """Up to ``n`` checked suggestions and the seconds the ask took (the check included).
+
+        ``pending`` (the suggestions in flight) is passed only when not None, to strategies
+        whose ``ask`` accepts it. A strategy that raises, proposes an invalid config or
+        returns more than ``n`` suggestions ends the run (:class:`RunEnds`).
+        """
+        start = time.perf_counter()
+        try:
+            batch = self.strategy.ask(n) if pending is None else self.strategy.ask(n, pending=pending)
+            batch = [self.check(s) for s in batch]
+        except _StrategyFault as exc:
+            raise RunEnds("failed", str(exc), traceback_text(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - a failing strategy fails its run, visibly
+            raise RunEnds("failed", f"strategy '{self.label}' ask raised {describe_exception(exc)}",
+                          traceback_text(exc)) from None
+        seconds = time.perf_counter() - start
+        if len(batch) > n:
+            raise RunEnds("failed", f"strategy '{self.label}' returned {len(batch)} suggestions for ask({n})")
+        return batch, seconds
+
+    def tell_failed(self, exc: Exception) -> RunEnds:
+        """The end of a run whose strategy's ``tell`` raised ``exc``."""
+        return RunEnds("failed", f"strategy '{self.label}' tell raised {describe_exception(exc)}", traceback_text(exc))
+
+    def truncated(self) -> RunEnds:
+        """The end of a run stopped by its wall-clock cap."""
+        return RunEnds("truncated", f"wall-clock cap of {self.budget.wallclock_seconds:g} s reached")
+
     # -- checks ----------------------------------------------------------------------------
     def check(self, suggestion: Any) -> Suggestion:
-        name = self.strategy.name or type(self.strategy).__name__
+        name = self.label
         if not isinstance(suggestion, Suggestion):
             raise _StrategyFault(f"strategy '{name}' returned {type(suggestion).__name__}, not a Suggestion")
         try:
@@ -177,17 +154,14 @@ class _Loop:
         return suggestion
 
     # -- evaluation ------------------------------------------------------------------------
-    def evaluate(self, batch: Sequence[Suggestion], indices: Sequence[int] | None = None
-                 ) -> list[tuple[Evaluation | None, str | None, Status, float]]:
-        """Evaluate a batch; each item is (evaluation, error, status, seconds).
-
-        Trial ``indices`` (default: the next ones in order) decide the per-trial seeds.
-        """
+    def evaluate(self, batch: Sequence[Suggestion], indices: Sequence[int] | None = None) -> list[Evaluated]:
+        """Evaluate a batch (trial ``indices``, default the next ones in order, decide the seeds)."""
         if indices is None:
             first = len(self.trials)
             indices = range(first, first + len(batch))
-        seeds = [trial_seed(self.seed, i) for i in indices]
+        seeds = trial_seeds(self.seed, indices)
         fidelities = [s.fidelity for s in batch]
+        cost_budget = self.budget.kind == "cost"
         if self.problem.batch and len(batch) > 1:
             start = time.perf_counter()
             try:
@@ -199,32 +173,43 @@ class _Loop:
                 if len(results) != len(batch):
                     raise ValueError("evaluate_batch returned the wrong number of evaluations")
                 each = (time.perf_counter() - start) / len(batch)
-                return [_judge(r, each, self.budget.kind == "cost") for r in results]
+                return [judge(r, each, cost_budget) for r in results]
             except TrialTimeout:
                 self.alarm.stop()
             except Exception:  # noqa: BLE001 - isolate the failing configs one by one below
                 self.alarm.stop()
-        return [_evaluate_single(self.problem, self.alarm, s.config, f, seed, self.budget.kind == "cost")
+        return [evaluate_single(self.problem, self.alarm, s.config, f, seed, cost_budget)
                 for s, f, seed in zip(batch, fidelities, seeds)]
 
-
-    def record(self, batch: Sequence[Suggestion], results) -> list[Trial]:
-        """Turn evaluated suggestions into trials (strategy seconds are filled in after tell)."""
+    def make_trials(self, batch: Sequence[Suggestion], results: Sequence[Evaluated], first: int) -> list[Trial]:
+        """Trials ``first, first + 1, ...`` of evaluated suggestions (the sequential loop's batch)."""
         gradients = self._gradients(batch, results)
-        made = []
-        for i, (suggestion, result) in enumerate(zip(batch, results)):
-            trial = self.make_trial(len(self.trials), suggestion, result, gradients[i])
-            self.trials.append(trial)
-            self.spent += trial.cost
-            made.append(trial)
-        return made
+        return [self.make_trial(first + i, s, r, gradients[i]) for i, (s, r) in enumerate(zip(batch, results))]
 
-    def full_fidelity(self, suggestion: Suggestion) -> float | None:
-        """The suggestion's fidelity, the problem's maximum when it gave none."""
-        fidelity = suggestion.fidelity
-        if fidelity is None and self.fidelity_high is not None:
-            fidelity = self.fidelity_high
-        return fidelity
+    def tell(self, trials: list[Trial], ask_shares: Sequence[float], since: float) -> tuple[float, Exception | None]:
+        """Tell the strategy ``trials``, then keep them with their share of the strategy's time.
+
+        The one home of evaluate-and-record for both loops. A trial's ``strategy_seconds`` is
+        its share of the ask that proposed it (``ask_shares``) plus an equal share of the time
+        since ``since`` (the tell, and whatever bookkeeping preceded it). The strategy sees
+        the trials before that time is known; the kept trials are fresh copies, never the
+        told ones altered. Returns the seconds since ``since`` and the exception ``tell``
+        raised, if any (the trials are kept either way).
+        """
+        error = None
+        try:
+            self.strategy.tell(trials)
+        except Exception as exc:  # noqa: BLE001 - the caller fails the run with it
+            error = exc
+        seconds = time.perf_counter() - since
+        share = seconds / len(trials)
+        keep = self.trials.append
+        spent = self.spent
+        for trial, ask_share in zip(trials, ask_shares):
+            keep(with_strategy_seconds(trial, ask_share + share))
+            spent += trial.cost
+        self.spent = spent
+        return seconds, error
 
     def cost_of(self, suggestion: Suggestion, evaluation: Evaluation | None) -> float:
         """The cost the problem reported, else ``fidelity / max fidelity`` (1 without one)."""
@@ -233,38 +218,35 @@ class _Loop:
             cost = default_cost(self.problem.fidelity, suggestion.fidelity)
         return float(cost)
 
-    def make_trial(self, index: int, suggestion: Suggestion, result, gradient, cost: float | None = None,
-                   **timing) -> Trial:
-        """The frozen record of one evaluated suggestion; ``timing`` holds the clock fields.
+    def make_trial(self, index: int, suggestion: Suggestion, result: Evaluated, gradient, cost: float | None = None,
+                   strategy_seconds: float = 0.0, worker: int | None = None, start_time: float | None = None,
+                   end_time: float | None = None, pending_at_ask: int | None = None) -> Trial:
+        """The frozen record of one evaluated suggestion (the clock fields stay None when untimed).
 
         ``cost`` is the trial's cost when the caller already computed it (:meth:`cost_of`).
+        The fidelity stored is the suggestion's, the problem's maximum when it gave none.
         """
         evaluation, error, status, seconds = result
-        fidelity = self.full_fidelity(suggestion)
-        ok = status is Status.OK
-        test_value = None if evaluation is None or evaluation.test_value is None else float(evaluation.test_value)
-        return Trial(
-            index=index,
-            config=suggestion.config,
-            fidelity=None if fidelity is None else float(fidelity),
-            value=float(evaluation.value) if ok else math.nan,
-            test_value=test_value,
-            cost=self.cost_of(suggestion, evaluation) if cost is None else cost,
-            eval_seconds=seconds,
-            strategy_seconds=0.0,
-            status=status,
-            error=error,
-            info=None if evaluation is None else evaluation.info,
-            tag=suggestion.tag,
-            gradient=gradient,
-            **timing,
-        )
+        fidelity = suggestion.fidelity
+        fidelity = self.fidelity_high if fidelity is None else float(fidelity)
+        if cost is None:
+            cost = self.cost_of(suggestion, evaluation)
+        if evaluation is None:
+            value, test_value, info = math.nan, None, None
+        else:
+            value = float(evaluation.value) if status is Status.OK else math.nan
+            test_value = evaluation.test_value
+            test_value = None if test_value is None else float(test_value)
+            info = evaluation.info
+        # Positional: a frozen record's keyword construction costs more, once per trial.
+        return Trial(index, suggestion.config, fidelity, value, test_value, cost, seconds, strategy_seconds, status,
+                     error, info, suggestion.tag, gradient, worker, start_time, end_time, pending_at_ask)
 
     def _gradients(self, batch: Sequence[Suggestion], results) -> list[tuple | None]:
         gradients: list[tuple | None] = [None] * len(batch)
         if not self.problem.has_gradient:
             return gradients
-        wanted = [i for i, s in enumerate(batch) if s.want_gradient and results[i][2] is Status.OK]
+        wanted = [i for i, s in enumerate(batch) if s.want_gradient and results[i].status is Status.OK]
         if wanted:
             grads = self.problem.gradient([batch[i].config for i in wanted])
             for i, row in zip(wanted, grads):
@@ -274,6 +256,13 @@ class _Loop:
 
 class _StrategyFault(Exception):
     """A strategy broke the protocol; the run fails with this message."""
+
+
+class RunEnds(Exception):
+    """Ends a run early: ``args`` are its status, error and traceback (see :class:`RunOutcome`)."""
+
+    def __init__(self, status: str, error: str, traceback: str | None = None) -> None:
+        super().__init__(status, error, traceback)
 
 
 def drive(
@@ -320,68 +309,49 @@ def drive(
         raise ValueError(f"workers must be an integer >= 1. Got {workers!r}.")
     if clock is not None and clock not in CLOCKS:
         raise ValueError(f"clock must be one of {CLOCKS} or None. Got {clock!r}.")
+    loop = RunLoop(problem, strategy, budget, seed, trial_timeout)
     if workers > 1 or clock is not None or budget.kind == "time":
         from harness.event_loop import drive_events
 
-        return drive_events(problem, strategy, budget, seed=seed, trial_timeout=trial_timeout, workers=workers,
-                            clock=clock or "simulated", durations=durations, charge_strategy_time=charge_strategy_time)
-    loop = _Loop(problem, strategy, budget, seed, trial_timeout)
-    outcome = RunOutcome(trials=loop.trials)
+        return drive_events(loop, workers=workers, clock=clock or "simulated", durations=durations,
+                            charge_strategy_time=charge_strategy_time)
+    return _drive_sequential(loop)
+
+
+def _drive_sequential(loop: RunLoop) -> RunOutcome:
+    """Ask a batch, evaluate it, tell it, until the budget is spent (the untimed loop)."""
+    budget = loop.budget
     started = time.perf_counter()
     deadline = None if budget.wallclock_seconds is None else started + budget.wallclock_seconds
-    label = strategy.name or type(strategy).__name__
-    with loop.alarm:
-        while True:
-            n = loop.room()
-            if n == 0:
-                break
-            if deadline is not None and time.perf_counter() > deadline:
-                outcome.status, outcome.error = "truncated", f"wall-clock cap of {budget.wallclock_seconds:g} s reached"
-                break
-            t0 = time.perf_counter()
-            try:
-                batch = strategy.ask(n)
-                batch = [loop.check(s) for s in batch]
-            except _StrategyFault as exc:
-                outcome.status, outcome.error, outcome.traceback = "failed", str(exc), traceback_text(exc)
-                break
-            except Exception as exc:  # noqa: BLE001 - a failing strategy fails its run, visibly
-                outcome.status, outcome.error = "failed", f"strategy '{label}' ask raised {_describe_exception(exc)}"
-                outcome.traceback = traceback_text(exc)
-                break
-            ask_seconds = time.perf_counter() - t0
-            if not batch:
-                break  # the strategy is exhausted (e.g. a complete grid)
-            if len(batch) > n:
-                outcome.status, outcome.error = "failed", f"strategy '{label}' returned {len(batch)} suggestions for ask({n})"
-                break
-            results = loop.evaluate(batch)
-            if budget.kind == "cost":
-                results, batch = _within_cost(loop, batch, results)
-            t1 = time.perf_counter()
-            trials = loop.record(batch, results)
-            try:
-                strategy.tell(trials)
-            except Exception as exc:  # noqa: BLE001
-                outcome.status, outcome.error = "failed", f"strategy '{label}' tell raised {_describe_exception(exc)}"
-                outcome.traceback = traceback_text(exc)
-                break
-            share = (ask_seconds + time.perf_counter() - t1) / len(trials)
-            for trial in trials:
-                # The tell's duration is only known after the strategy saw the trials; the
-                # runner, their only creator, fills it in before they leave the run.
-                object.__setattr__(trial, "strategy_seconds", share)
-    outcome.seconds = time.perf_counter() - started
-    return outcome
+    status, error, traceback = "ok", None, None
+    try:
+        with loop.alarm:
+            while (n := loop.room()) > 0:
+                if deadline is not None and time.perf_counter() > deadline:
+                    raise loop.truncated()
+                batch, ask_seconds = loop.ask(n)
+                if not batch:
+                    break  # the strategy is exhausted (e.g. a complete grid)
+                results = loop.evaluate(batch)
+                if budget.kind == "cost":
+                    results, batch = _within_cost(loop, batch, results)
+                since = time.perf_counter()
+                trials = loop.make_trials(batch, results, len(loop.trials))
+                _, failure = loop.tell(trials, [ask_seconds / len(trials)] * len(trials), since)
+                if failure is not None:
+                    raise loop.tell_failed(failure)
+    except RunEnds as end:
+        status, error, traceback = end.args
+    return RunOutcome(tuple(loop.trials), status, error, time.perf_counter() - started, traceback)
 
 
-def _within_cost(loop: _Loop, batch, results):
+def _within_cost(loop: RunLoop, batch, results):
     """Keep the prefix of a batch that fits a cost budget (the crossing trial included)."""
     spent = loop.spent
     keep = 0
-    for suggestion, (evaluation, _, _, _) in zip(batch, results):
+    for suggestion, result in zip(batch, results):
         keep += 1
-        spent += loop.cost_of(suggestion, evaluation)
+        spent += loop.cost_of(suggestion, result.evaluation)
         if spent >= loop.budget.amount:
             break
     return results[:keep], batch[:keep]

@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 import tempfile
 import threading
@@ -39,13 +38,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from harness.protocols import Problem, Status
-from harness.provenance import run_code
+from harness.records import RunRecord, RunSpec
 from harness.run_selection import RunSelection, select_runs
-from harness.runner import RunOutcome
-from harness.timing_columns import timing_columns
+from harness.trial_table import RUN_COLUMNS, config_json, trials_table
 
-__all__ = ["StoreError", "Store", "RunResult", "trials_table", "atomic_write"]
+__all__ = ["StoreError", "Store", "RunResult", "trials_table", "config_json", "RUN_COLUMNS", "atomic_write"]
 
 _RUNS_KEY = b"harness.runs"
 #: Hex digits of a part's SHA-256 in its file name (older parts carry 8 random hex digits).
@@ -55,14 +52,6 @@ _HASH_DIGITS = 16
 #: The environment variable HARNESS_FLUSH_SECONDS overrides the interval.
 FLUSH_SECONDS = 2.0
 FLUSH_RUNS = 2000
-
-#: Run-level columns repeated on every trial row (so one tidy frame needs no join).
-RUN_COLUMNS = (
-    "suite", "problem", "problem_name", "strategy", "strategy_name", "repetition", "seed",
-    "problem_seed", "instance", "run_id", "optimum", "reference", "reference_source", "fidelity_max",
-    "budget", "budget_kind", "run_status", "run_error", "run_traceback",
-)
-
 
 class StoreError(RuntimeError):
     """A results directory that cannot be read or written as asked."""
@@ -101,76 +90,12 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RunResult:
     """A finished run as a worker returns it: its run record and its trials as a table."""
 
-    record: dict
+    record: RunRecord
     table: pa.Table
-
-
-def _num(value: Any) -> float:
-    return math.nan if value is None else float(value)
-
-
-def trials_table(record: Mapping[str, Any], problem: Problem | None, outcome: RunOutcome) -> pa.Table:
-    """Columnar form of a run's trials (the schema documented in the README)."""
-    trials = outcome.trials
-    n = len(trials)
-    configs = [t.config for t in trials]
-    columns: dict[str, Any] = {}
-    for key in RUN_COLUMNS:
-        columns[key] = [record[key]] * n
-    columns["trial"] = pa.array([t.index for t in trials], pa.int64())
-    columns["config"] = pa.array([config_json(c) for c in configs], pa.string())
-    for param in () if problem is None else problem.space.params:
-        values = [c.get(param.name) for c in configs]
-        if param.kind == "float":
-            columns[f"param_{param.name}"] = pa.array(values, pa.float64())
-        elif param.kind == "int":
-            columns[f"param_{param.name}"] = pa.array(values, pa.int64())
-        else:
-            columns[f"param_{param.name}"] = pa.array([None if v is None else str(v) for v in values], pa.string())
-    columns["fidelity"] = pa.array([_num(t.fidelity) for t in trials], pa.float64())
-    columns["value"] = pa.array([t.value for t in trials], pa.float64())
-    columns["test_value"] = pa.array([_num(t.test_value) for t in trials], pa.float64())
-    for name in ("noise_free_value", "full_fidelity_value"):
-        columns[name] = pa.array(
-            [_num(t.info.get(name)) if t.info else math.nan for t in trials], pa.float64())
-    costs = [t.cost for t in trials]
-    cumulative, total = [], 0.0
-    for c in costs:
-        total += c
-        cumulative.append(total)
-    columns["cost"] = pa.array(costs, pa.float64())
-    columns["cum_cost"] = pa.array(cumulative, pa.float64())
-    columns["eval_seconds"] = pa.array([t.eval_seconds for t in trials], pa.float64())
-    columns["strategy_seconds"] = pa.array([t.strategy_seconds for t in trials], pa.float64())
-    # Whether the strategy received the problem's exact gradient with this trial: reports
-    # mark such strategies, which see more than a black-box method does.
-    columns["gradient_used"] = pa.array([getattr(t, "gradient", None) is not None for t in trials],
-                                        pa.bool_())
-    columns["status"] = pa.array([t.status.value for t in trials], pa.string())
-    columns["error"] = pa.array([t.error for t in trials], pa.string())
-    columns["traceback"] = pa.array([getattr(t.error, "traceback", None) for t in trials], pa.string())
-    columns["info"] = pa.array([None if not t.info else json.dumps(t.info, default=str) for t in trials], pa.string())
-    columns.update(timing_columns(outcome))
-    schema_types = {"repetition": pa.int64(), "seed": pa.int64(), "problem_seed": pa.int64(), "instance": pa.int64(),
-                    "optimum": pa.float64(), "reference": pa.float64(),
-                    "fidelity_max": pa.float64(), "budget": pa.float64()}
-    for key in RUN_COLUMNS:
-        columns[key] = pa.array(columns[key], schema_types.get(key, pa.string()))
-    return pa.table(columns)
-
-
-def config_json(config: Mapping[str, Any]) -> str:
-    """A config as JSON text; all-float configs take a fast path (``repr`` round-trips floats)."""
-    try:
-        if all(type(v) is float and v == v and v not in (math.inf, -math.inf) for v in config.values()):
-            return "{" + ", ".join(f"{json.dumps(k)}: {v!r}" for k, v in config.items()) + "}"
-    except TypeError:
-        pass
-    return json.dumps(config)
 
 
 class Store:
@@ -186,7 +111,7 @@ class Store:
         self.flush_seconds = float(os.environ.get("HARNESS_FLUSH_SECONDS", FLUSH_SECONDS))
 
     # -- set-up ----------------------------------------------------------------------------
-    def prepare(self, suite_text: str, runs: Sequence[Mapping[str, Any]], environment: Mapping[str, Any] | None) -> None:
+    def prepare(self, suite_text: str, runs: Sequence[RunSpec], environment: Mapping[str, Any] | None) -> None:
         """Record the suite as given, the resolved run list and the environment.
 
         ``environment`` is None when nothing will run (every run is stored): the record of
@@ -196,7 +121,7 @@ class Store:
         """
         self.trials_dir.mkdir(parents=True, exist_ok=True)
         atomic_write(self.path / "suite.toml", suite_text.encode())
-        atomic_write(self.path / "runs.json", json.dumps(list(runs), indent=1).encode())
+        atomic_write(self.path / "runs.json", json.dumps([r.to_json() for r in runs], indent=1).encode())
         if environment is None:
             return
         atomic_write(self.path / "environment.json", json.dumps(dict(environment), indent=1).encode())
@@ -204,14 +129,15 @@ class Store:
         previous = history.read_bytes() if history.exists() else b""
         atomic_write(history, previous + json.dumps(dict(environment)).encode() + b"\n")
 
-    def planned_runs(self) -> list[dict] | None:
+    def planned_runs(self) -> list[RunSpec] | None:
         """Run specs of the current suite (``runs.json``), or None if there is none."""
         path = self.path / "runs.json"
         if not path.exists():
             return None
         try:
-            runs = json.loads(path.read_text())
-            [r["run_id"] for r in runs]
+            runs = [RunSpec.from_json(r) for r in json.loads(path.read_text())]
+            if not all(r.run_id for r in runs):
+                raise KeyError("run_id")
         except (ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"{path} is corrupt ({exc}); delete it to start this results directory afresh") from None
         return runs
@@ -219,7 +145,7 @@ class Store:
     def planned_run_ids(self) -> list[str] | None:
         """Run ids of the current suite (``runs.json``), or None if there is none."""
         planned = self.planned_runs()
-        return None if planned is None else [r["run_id"] for r in planned]
+        return None if planned is None else [r.run_id for r in planned]
 
     # -- parts -----------------------------------------------------------------------------
     def parts(self) -> list[Path]:
@@ -250,13 +176,16 @@ class Store:
         except Exception as exc:  # noqa: BLE001 - any unreadable part is reported by name
             raise StoreError(f"corrupt results file {part}: {type(exc).__name__}: {exc}") from None
 
-    def _all_records(self) -> list[dict]:
+    def _all_records(self) -> list[RunRecord]:
         """Run records of every stored run (one per run id; the first stored wins)."""
         seen: dict[str, dict] = {}
         for part in self.parts():
             for record in self._part_records(part):
                 seen.setdefault(record["run_id"], record)
-        return list(seen.values())
+        try:
+            return [RunRecord.from_json(r) for r in seen.values()]
+        except TypeError as exc:
+            raise StoreError(f"a run record under {self.trials_dir} is incomplete ({exc})") from None
 
     def selection(self, all_runs: bool = False) -> RunSelection:
         """Stored runs split into those of the current suite and the ignored rest.
@@ -265,13 +194,13 @@ class Store:
         """
         return select_runs(_retrying(self._all_records), self.planned_runs(), all_runs=all_runs)
 
-    def run_records(self, all_runs: bool = False) -> list[dict]:
+    def run_records(self, all_runs: bool = False) -> list[RunRecord]:
         """Run-level records of the current suite's stored runs (every stored run with ``all_runs``)."""
         return self.selection(all_runs).kept
 
     def finished_run_ids(self) -> set[str]:
         """Ids of runs stored whole (the ones a rerun skips)."""
-        return {r["run_id"] for r in self.run_records()}
+        return {r.run_id for r in self.run_records()}
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, result: RunResult) -> None:
@@ -295,7 +224,7 @@ class Store:
         with self._lock:
             if not self._buffer:
                 return
-            self._write_part([r.table for r in self._buffer], [r.record for r in self._buffer])
+            self._write_part([r.table for r in self._buffer], [r.record.to_json() for r in self._buffer])
             self._buffer = []
 
     @contextlib.contextmanager
@@ -416,7 +345,7 @@ class Store:
         """One row per stored run of the current suite (runs that ended before any trial included)."""
         import pandas as pd
 
-        return pd.DataFrame(self.run_records(all_runs))
+        return pd.DataFrame([r.to_json() for r in self.run_records(all_runs)])
 
     def read_json(self, name: str) -> Any:
         """A JSON side file of the results directory (``runs.json``, ``environment.json``)."""
@@ -455,35 +384,3 @@ def _concat(tables: Sequence[pa.Table]) -> pa.Table:
                 t = t.set_column(t.column_names.index(name), name, t[name].cast(pa.string()))
             fixed.append(t)
         return pa.concat_tables(fixed, promote_options="permissive")
-
-
-def run_record(spec: Mapping[str, Any], problem: Problem, outcome: RunOutcome) -> dict:
-    """The run-level record stored for a run (also repeated on its trial rows)."""
-    return {
-        "suite": spec["suite"],
-        "problem": spec["problem"],
-        "problem_name": spec["problem_name"],
-        "strategy": spec["strategy"],
-        "strategy_name": spec["strategy_name"],
-        "repetition": spec["repetition"],
-        "seed": spec["seed"],
-        "problem_seed": spec["problem_seed"],
-        "instance": spec.get("instance"),
-        "run_id": spec["run_id"],
-        "optimum": _num(problem.optimum) if problem is not None else math.nan,
-        "reference": _num(getattr(problem, "reference", None)) if problem is not None else math.nan,
-        # How the reference was found (search, evaluations, data seed): printed by reports.
-        "reference_source": (getattr(problem, "reference_source", None)
-                             if problem is not None else None),
-        "fidelity_max": (_num(problem.fidelity.high) if problem is not None
-                         and problem.fidelity is not None else math.nan),
-        "budget": float(spec["budget"]["amount"]),
-        "budget_kind": spec["budget"]["kind"],
-        "run_status": outcome.status,
-        "run_error": outcome.error,
-        "run_traceback": outcome.traceback,
-        "code": run_code(spec),
-        "n_trials": len(outcome.trials),
-        "n_failed": sum(t.status is not Status.OK for t in outcome.trials),
-        "seconds": outcome.seconds,
-    }

@@ -11,11 +11,12 @@ import hashlib
 import inspect
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness.protocols import Budget, StrategyError
+from harness.records import RunSpec
 from harness.registry import RegistryError, problems, strategies
 from harness.seeding import derive_seed
 from harness.space import SpaceError
@@ -111,7 +112,7 @@ class Suite:
             out["durations"] = durations
         return out
 
-    def runs(self) -> list[dict]:
+    def runs(self) -> list[RunSpec]:
         """Resolve the run list: problems x strategies x repetitions, with derived seeds.
 
         A run's seeds depend only on the suite seed and the run's own identity, so adding
@@ -130,26 +131,17 @@ class Suite:
                 defaults = {"problem_defaults": factory_defaults(problems, p.name),
                             "strategy_defaults": factory_defaults(strategies, s.name)}
                 for rep in self.repetitions:
-                    instance = resolve_instance(p, rep)
-                    spec = {
-                        "suite": self.name,
-                        "problem": p.label,
-                        "problem_name": p.name,
-                        "problem_params": p.params,
-                        "instance": instance,
-                        "strategy": s.label,
-                        "strategy_name": s.name,
-                        "strategy_params": s.params,
-                        "repetition": rep,
-                        "seed": derive_seed(self.seed, "strategy", p.identity(), s.identity(), rep),
-                        "problem_seed": derive_seed(self.seed, "problem", p.identity(), rep),
-                        "budget": budget.to_json(),
-                        "trial_timeout": self.trial_timeout,
-                        **self.timing_of(p, s, budget),
-                    }
-                    identity = {**spec, **defaults}
-                    spec["run_id"] = hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
-                    out.append(spec)
+                    spec = RunSpec(
+                        suite=self.name, problem=p.label, problem_name=p.name, problem_params=p.params,
+                        instance=resolve_instance(p, rep), strategy=s.label, strategy_name=s.name,
+                        strategy_params=s.params, repetition=rep,
+                        seed=derive_seed(self.seed, "strategy", p.identity(), s.identity(), rep),
+                        problem_seed=derive_seed(self.seed, "problem", p.identity(), rep),
+                        budget=budget, trial_timeout=self.trial_timeout, **self.timing_of(p, s, budget),
+                    )
+                    identity = {**spec.to_json(), **defaults}
+                    run_id = hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
+                    out.append(replace(spec, run_id=run_id))
         return out
 
 

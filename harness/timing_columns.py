@@ -6,7 +6,7 @@ import math
 
 import pyarrow as pa
 
-from harness.runner import RunOutcome
+from harness.records import RunOutcome
 
 __all__ = ["timing_columns", "TIMING_COLUMNS"]
 

@@ -74,7 +74,7 @@ problems = [{ name = "bbob-f2-3d", instance = "seed" }, { name = "bbob-f2-3d", i
 strategies = ["random"]
 """
     runs = parse_suite(text).runs()
-    by = {(r["problem"], r["repetition"]): r["instance"] for r in runs}
+    by = {(r.problem, r.repetition): r.instance for r in runs}
     assert [by["bbob-f2-3d[instance=seed]", r] for r in (0, 1, 14, 15)] == [1, 2, 15, 1]
     assert {by["nine", r] for r in (0, 1, 14, 15)} == {9}
     assert {by["fixed", r] for r in (0, 1, 14, 15)} == {1}

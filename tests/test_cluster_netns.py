@@ -132,7 +132,7 @@ def test_two_hosts_one_lost_mid_suite(tmp_path, plugin_path, two_hosts):
                     records = Store(results).run_records()
                 except Exception:  # noqa: BLE001 - a part may be mid-compaction
                     records = []
-                on_node = [r for r in records if r.get("node") == hosts["node_ip"]]
+                on_node = [r for r in records if r.node == hosts["node_ip"]]
                 if on_node:
                     break
             time.sleep(0.1)

@@ -11,7 +11,8 @@ from harness.protocols import Budget, Evaluation, Problem, Status
 from harness.registry import strategies
 from harness.runner import drive
 from harness.space import Float, Space
-from harness.store import run_record, trials_table
+from harness.records import RunRecord, RunSpec
+from harness.store import trials_table
 
 BAD = {
     "cost": Evaluation(1.0, cost="x"),
@@ -39,9 +40,8 @@ class Malformed(Problem):
         return BAD[self.kind] if self.calls % 2 == 0 else Evaluation(config["x"] ** 2)
 
 
-SPEC = {"suite": "s", "problem": "malformed", "problem_name": "branin", "strategy": "random",
-        "strategy_name": "random", "repetition": 0, "seed": 0, "problem_seed": 0, "run_id": "x",
-        "budget": {"amount": 10, "kind": "evaluations"}}
+SPEC = RunSpec(suite="s", problem="malformed", problem_name="branin", strategy="random", strategy_name="random",
+               repetition=0, seed=0, problem_seed=0, budget=Budget(10), run_id="x")
 
 
 @pytest.mark.parametrize("kind, field", [
@@ -56,7 +56,7 @@ def test_malformed_evaluations_are_failed_trials_naming_the_field(kind, field):
     bad = [t for t in outcome.trials if t.status is Status.FAILED]
     assert len(bad) == 5 and all(field in t.error and math.isnan(t.value) for t in bad)
     assert all(len(t.error) < 300 for t in bad)  # a 1 MB value is not a 1 MB message
-    assert trials_table(run_record(SPEC, problem, outcome), problem, outcome).num_rows == 10
+    assert trials_table(RunRecord.of_run(SPEC, problem, outcome), problem, outcome).num_rows == 10
 
 
 @pytest.mark.parametrize("cost", [0.0, -0.5])

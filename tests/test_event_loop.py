@@ -15,6 +15,7 @@ import harness
 from harness.benchmark import run_suite
 from harness.durations import DurationModel
 from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion
+from harness.records import RunSpec
 from harness.registry import problems, strategies
 from harness.runner import drive
 from harness.space import Float, Space
@@ -224,10 +225,11 @@ def test_entry_overrides_and_sequential_run_ids_unchanged():
     timed = ('name = "s"\nseeds = 1\nbudget = 5\nworkers = 2\nproblems = [{ name = "branin", duration_cv = 0.5 }]\n'
              'strategies = ["random", { name = "random", label = "r8", workers = 8, clock = "simulated" }]\n')
     plain = parse_suite(base).runs()[0]
-    assert "workers" not in plain and "clock" not in plain
+    assert "workers" not in plain.to_json() and "clock" not in plain.to_json()
+    assert RunSpec.from_json(plain.to_json()) == plain
     runs = parse_suite(timed).runs()
-    assert runs[0]["workers"] == 2 and runs[0]["durations"] == {"duration_cv": 0.5}
-    assert runs[1]["workers"] == 8 and runs[1]["clock"] == "simulated"
+    assert runs[0].workers == 2 and runs[0].durations == {"duration_cv": 0.5}
+    assert runs[1].workers == 8 and runs[1].clock == "simulated"
 
 
 SUITE = """
@@ -278,6 +280,33 @@ def test_real_clock_time_budget_cancels_running_tasks(plugin_path, ray_local):
     assert time.perf_counter() - started < 4.0  # the 5 s tasks were cancelled, not awaited
     assert [t.status for t in outcome.trials] == [Status.CANCELLED, Status.CANCELLED]
     assert all(t.end_time >= 1.0 and t.cost == 1.0 for t in outcome.trials)
+
+
+@pytest.mark.parametrize("budget", [Budget(3.0, "cost"), Budget(7)], ids=["cost", "evaluations"])
+def test_real_clock_honours_cost_and_evaluation_budgets_as_the_simulated_clock_does(plugin_path, ray_local, budget):
+    # Random search proposes the same configs whatever the results, so both clocks must start
+    # exactly the same trials: the budget decides how many, not the clock.
+    problem = problems.create("plugin-faulty", mode="priced", hang_seconds=0.05)
+    runs = {}
+    for clock in ("simulated", "real"):
+        strategy = strategies.factory("random")(problem.space, 0, budget)
+        outcome = drive(problem, strategy, budget, seed=0, workers=2, clock=clock)
+        assert outcome.status == "ok" and all(t.ok for t in outcome.trials)
+        runs[clock] = sorted((t.index, t.value, t.cost) for t in outcome.trials)
+    assert runs["real"] == runs["simulated"]
+    costs = [cost for _, _, cost in runs["real"]]
+    if budget.kind == "cost":  # the crossing trial runs; no trial starts after it
+        assert sum(costs[:-1]) < 3.0 <= sum(costs) and min(costs) < 1.0
+    else:
+        assert len(costs) == 7
+
+
+def test_real_clock_fails_a_zero_cost_trial_under_a_cost_budget(plugin_path, ray_local):
+    problem = problems.create("plugin-faulty", mode="free", hang_seconds=0.0)
+    strategy = strategies.factory("random")(problem.space, 0, Budget(2.0, "cost"))
+    outcome = drive(problem, strategy, Budget(2.0, "cost"), seed=0, workers=2, clock="real")
+    assert len(outcome.trials) == 2 and all(t.status is Status.FAILED for t in outcome.trials)
+    assert all("'cost' field" in t.error and t.cost == 1.0 for t in outcome.trials)
 
 
 def test_differential_evolution_fills_idle_workers_with_steady_state_trials():

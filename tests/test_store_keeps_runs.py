@@ -173,11 +173,11 @@ def test_edited_plugin_code_is_noticed_and_rerun_on_request(tmp_path, tmp_plugin
     args = ("run", str(suite), "--executor", "serial", "--no-report", "--quiet", "--results", str(tmp_path / "r"))
     first = run_cli(*args, cwd=tmp_path, env=env)
     assert first.returncode == 0, first.stderr
-    records = {r["strategy"]: r for r in Store(tmp_path / "r").run_records()}
-    code = records["tmp-drifting"]["code"]["strategy"]
+    records = {r.strategy: r for r in Store(tmp_path / "r").run_records()}
+    code = records["tmp-drifting"].code["strategy"]
     assert code["distribution"] == "tmp-harness-plugin" and code["version"] == "1.0"
     assert code["module"] == "tmp_harness_plugin" and len(code["source_sha256"]) == 64
-    assert records["random"]["code"]["strategy"]["distribution"] == "hpo-harness"
+    assert records["random"].code["strategy"]["distribution"] == "hpo-harness"
     assert Store(tmp_path / "r").read_json("environment.json")["plugins"]["tmp-harness-plugin"] == "1.0"
 
     module = target / "tmp_harness_plugin" / "__init__.py"
@@ -194,8 +194,8 @@ def test_edited_plugin_code_is_noticed_and_rerun_on_request(tmp_path, tmp_plugin
     assert "2 runs done" in rerun.stdout and "4 already stored" not in rerun.stdout
     after = Store(tmp_path / "r").run_records(all_runs=True)
     assert len(after) == 4
-    drifting = [r for r in after if r["strategy"] == "tmp-drifting"]
-    assert all(r["code"]["strategy"]["source_sha256"] != code["source_sha256"] for r in drifting)
+    drifting = [r for r in after if r.strategy == "tmp-drifting"]
+    assert all(r.code["strategy"]["source_sha256"] != code["source_sha256"] for r in drifting)
     assert "other code" not in run_cli(*args, cwd=tmp_path, env=env).stderr
 
 

@@ -98,8 +98,8 @@ def test_seeds_depend_only_on_the_run_identity(plugin_path):
     one = parse_suite(GOOD)
     two = parse_suite(GOOD.replace('["random"]', '["random", {name = "grid", shuffle = false}]')
                       .replace('["plugin-paraboloid"]', '["plugin-paraboloid", "plugin-faulty"]'))
-    first = {(r["problem"], r["strategy"], r["repetition"]): (r["seed"], r["problem_seed"], r["run_id"]) for r in one.runs()}
-    second = {(r["problem"], r["strategy"], r["repetition"]): (r["seed"], r["problem_seed"], r["run_id"]) for r in two.runs()}
+    first = {(r.problem, r.strategy, r.repetition): (r.seed, r.problem_seed, r.run_id) for r in one.runs()}
+    second = {(r.problem, r.strategy, r.repetition): (r.seed, r.problem_seed, r.run_id) for r in two.runs()}
     assert all(second[key] == value for key, value in first.items())
     seeds = [v[0] for v in second.values()]
     assert len(set(seeds)) == len(seeds)
@@ -111,7 +111,7 @@ def test_seeds_depend_only_on_the_run_identity(plugin_path):
 def test_strategy_restricted_to_some_problems(plugin_path):
     suite = parse_suite(GOOD.replace('["plugin-paraboloid"]', '["plugin-paraboloid", "plugin-faulty"]')
                         .replace('["random"]', '["random", {name = "grid", problems = ["plugin-faulty"]}]'))
-    pairs = {(r["problem"], r["strategy"]) for r in suite.runs()}
+    pairs = {(r.problem, r.strategy) for r in suite.runs()}
     assert pairs == {("plugin-paraboloid", "random"), ("plugin-faulty", "random"), ("plugin-faulty", "grid")}
 
 
@@ -119,13 +119,13 @@ def test_run_ids_change_when_a_factory_default_changes(plugin_path, monkeypatch)
     # Otherwise a rerun after a default changed in code would silently reuse stale runs.
     from harness.registry import strategies
 
-    before = [(r["run_id"], r["seed"]) for r in parse_suite(GOOD).runs()]
+    before = [(r.run_id, r.seed) for r in parse_suite(GOOD).runs()]
     init = strategies.factory("random").__init__
     defaults = dict(init.__kwdefaults__)
     changed = {key: ("lhs" if key == "method" else value) for key, value in defaults.items()}
     assert changed != defaults, "the random strategy should have a 'method' default to change"
     monkeypatch.setattr(init, "__kwdefaults__", changed)
-    after = [(r["run_id"], r["seed"]) for r in parse_suite(GOOD).runs()]
+    after = [(r.run_id, r.seed) for r in parse_suite(GOOD).runs()]
     assert [rid for rid, _ in after] != [rid for rid, _ in before]
     assert all(a != b for (a, _), (b, _) in zip(after, before))
     # Seeds stay tied to the suite entry, so only the stored runs' reuse is affected.

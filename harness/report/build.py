@@ -89,7 +89,8 @@ def load_report_inputs(results_dir, all_runs: bool = False) -> tuple[pd.DataFram
     inputs = _read_side_files(results_dir)
     try:
         selection = store.selection(all_runs)
-        inputs.runs = pd.DataFrame(selection.kept)
+        inputs.runs = pd.DataFrame([r.to_json() for r in selection.kept])
+        _add_stored_spaces(inputs, selection.kept)
         inputs.ignored_runs = selection.note()
     except Exception as exc:  # the run table is informative only
         log.warning("run records unreadable: %s", exc)
@@ -106,6 +107,15 @@ class Report:
     trials: pd.DataFrame
     inputs: ReportInputs
     result: bridge.Result
+
+
+def _add_stored_spaces(inputs: ReportInputs, records) -> None:
+    """Give each run's spec the search space stored with the run (records written since it was kept)."""
+    specs = dict(inputs.run_specs or {})
+    for record in records:
+        if record.space is not None:
+            specs[record.run_id] = {**specs.get(record.run_id, {}), "space": record.space}
+    inputs.run_specs = specs
 
 
 def build_report(results_dir, *, out_dir=None, budgets: Sequence[float] | None = None, baseline: str = "random",

@@ -159,8 +159,7 @@ class Gallery:
             )
             run = trials[trials["run_id"] == run_id]
             spec = (run_specs or {}).get(run_id)
-            problem_obj, exact = _safe(lambda: run_views.recreate_problem(run, spec)) or (None, False)
-            space = getattr(problem_obj, "space", None)
+            space, problem_obj, exact = _safe(lambda: run_views.run_problem(run, spec)) or (None, None, False)
             imp = _safe(lambda: run_views.importance(trials, space=space))
             params = run_views.param_columns(run)
             if imp is not None and len(imp) >= 2:
@@ -189,7 +188,7 @@ class Gallery:
                        "parameters are active." if branch else "."),
                     lambda: run_views.contour_figure(
                         run, pair[0], pair[1], problem=problem_obj, exact=exact, style=self.styles.get(strategy),
-                        title=f"{problem}, {strategy}", surface=trials, branch=branch,
+                        title=f"{problem}, {strategy}", surface=trials, branch=branch, space=space,
                     ),
                 )
             if params:

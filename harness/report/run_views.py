@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 __all__ = [
     "param_columns",
+    "run_problem",
     "recreate_problem",
     "history_figure",
     "contour_figure",
@@ -61,20 +62,43 @@ def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and np.isnan(v))
 
 
+def run_problem(trials: pd.DataFrame, spec: dict | None = None):
+    """The search space of one run and, where its true landscape can be drawn, its problem.
+
+    Returns ``(space, problem, exact)``. The space is the one stored with the run
+    (``spec["space"]``: the run record's space JSON, see :class:`harness.records.RunRecord`);
+    the problem is rebuilt from the run's stored name, parameters and instance only for a
+    two-parameter space, to draw its true objective, and kept only when it reproduces the
+    stored values (``exact``). Results stored before runs kept their space lack it: only for
+    those is the problem rebuilt to learn its space (:func:`recreate_problem`).
+    """
+    from harness.space import Space
+
+    stored = (spec or {}).get("space")
+    if stored is None:
+        problem, exact = recreate_problem(trials, spec)  # older results: the only way to the space
+        return getattr(problem, "space", None), problem, exact
+    space = Space.from_json(stored)
+    if len(space.names) != 2:
+        return space, None, False
+    problem, exact = recreate_problem(trials, spec)
+    return space, (problem if exact else None), exact
+
+
 def recreate_problem(trials: pd.DataFrame, spec: dict | None = None):
     """Rebuild the problem of ``trials`` from the registry; returns ``(problem, exact)``.
 
     The problem is built from the run's resolved spec (``runs.json``: name, params,
-    instance) when given. ``exact`` is True only for a cheap, batch-capable problem
-    (a synthetic function) that reproduces the stored noise-free (or plain) values at up to
-    20 stored configs, so a changed formula or a wrong instance can never draw a wrong
-    landscape. A problem that cannot be built gives ``(None, False)``; its space is then
-    unknown and parameters are scaled from the data.
+    instance) when given; without one (results without ``runs.json``) the instance is
+    guessed (none, then the repetition). ``exact`` is True only for a cheap, batch-capable
+    problem (a synthetic function) that reproduces the stored noise-free (or plain) values at
+    up to 20 stored configs, so a changed formula or a wrong instance can never draw a wrong
+    landscape. A problem that cannot be built gives ``(None, False)``.
     """
     from harness.registry import problems
 
     name = trials["problem_name"].iloc[0]
-    if spec is not None:
+    if spec is not None and "problem_params" in spec:
         attempts = [{"instance": spec.get("instance"), **(spec.get("problem_params") or {})}]
     else:
         attempts = [{"instance": None}, {"instance": int(trials["repetition"].iloc[0])}]
@@ -154,7 +178,7 @@ def history_figure(runs: pd.DataFrame, styles: Mapping[str, Style], *, title: st
 
 def contour_figure(run: pd.DataFrame, x_param: str, y_param: str, *, problem=None, exact: bool = False,
                    style: Style | None = None, title: str = "", surface: pd.DataFrame | None = None,
-                   branch: str | None = None):
+                   branch: str | None = None, space=None):
     """Objective over two parameters with the run's sampled points on top.
 
     With ``exact`` (``problem`` is a rebuilt two-parameter synthetic problem that reproduces
@@ -177,10 +201,12 @@ def contour_figure(run: pd.DataFrame, x_param: str, y_param: str, *, problem=Non
         Trials whose values are interpolated (e.g. every run of the problem).
     branch : str, optional
         Categorical parameter whose values get a panel each.
+    space : Space, optional
+        The run's search space (log-scaled axes); default the problem's.
     """
     paper_style()
     surface = run if surface is None else surface
-    space = getattr(problem, "space", None)
+    space = space if space is not None else getattr(problem, "space", None)
     log_axes = [space is not None and name in space.names and getattr(space[name], "log", False)
                 for name in (x_param, y_param)]
     branches = [None]

@@ -40,7 +40,9 @@ class Faulty(Problem):
 
     Modes: ``raise`` (ValueError), ``nan`` (returns NaN), ``inf``, ``hang`` (sleeps
     ``hang_seconds``), ``exit`` (``os._exit(3)``, killing the worker process), ``slow``
-    (every trial sleeps ``hang_seconds``; used to interrupt suites mid-way).
+    (every trial sleeps ``hang_seconds``; used to interrupt suites mid-way), ``priced``
+    (every trial sleeps ``hang_seconds`` and reports a cost of ``0.2 + 0.8 |x|``) and ``free``
+    (a reported cost of 0: a failed trial under a cost budget).
     Whether a trial misbehaves depends only on its config, so reruns are reproducible.
     """
 
@@ -58,6 +60,9 @@ class Faulty(Problem):
         if self.mode == "slow":
             time.sleep(self.hang_seconds)
             return Evaluation(value)
+        if self.mode in ("priced", "free"):
+            time.sleep(self.hang_seconds)
+            return Evaluation(value, cost=0.2 + 0.8 * abs(config["x"]) if self.mode == "priced" else 0.0)
         if int(abs(config["x"]) * 1e6) % self.every != 0:
             return Evaluation(value)
         if self.mode == "raise":
