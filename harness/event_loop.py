@@ -284,7 +284,9 @@ class _EventRun:
             self.committed += cost
             flights[flight.index] = flight
             schedule(flight, duration)
-        if budget is not None and self.committed >= budget.amount:
+        if budget is not None and self.committed >= budget.amount and not self.real:
+            # Spent for good. (On the real clock in-flight trials count at an estimate until they
+            # end, so room may open again, for the suggestions already asked.)
             ready.clear()
 
     def _complete(self, done: list[int], end: float) -> None:

@@ -284,12 +284,13 @@ def test_real_clock_time_budget_cancels_running_tasks(plugin_path, ray_local):
 
 @pytest.mark.parametrize("budget", [Budget(3.0, "cost"), Budget(7)], ids=["cost", "evaluations"])
 def test_real_clock_honours_cost_and_evaluation_budgets_as_the_simulated_clock_does(plugin_path, ray_local, budget):
-    # Random search proposes the same configs whatever the results, so both clocks must start
-    # exactly the same trials: the budget decides how many, not the clock.
+    # A grid proposes the same configs in the same order whatever the results and however many
+    # are asked at once, so both clocks must start exactly the same trials: the budget decides
+    # how many, not the clock.
     problem = problems.create("plugin-faulty", mode="priced", hang_seconds=0.05)
     runs = {}
     for clock in ("simulated", "real"):
-        strategy = strategies.factory("random")(problem.space, 0, budget)
+        strategy = strategies.factory("grid")(problem.space, 0, budget, resolution=10)
         outcome = drive(problem, strategy, budget, seed=0, workers=2, clock=clock)
         assert outcome.status == "ok" and all(t.ok for t in outcome.trials)
         runs[clock] = sorted((t.index, t.value, t.cost) for t in outcome.trials)
