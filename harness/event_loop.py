@@ -48,13 +48,13 @@ from harness.durations import DurationModel
 from harness.protocols import Problem, Status, Strategy, Suggestion
 from harness.records import Evaluated, RunOutcome, RunSpec
 from harness.real_clock import RealClock
-from harness.runner import BATCH_CAP, RunEnds, RunLoop, trial_seeds
+from harness.run_loop import BATCH_CAP, Flight, RunEnds, RunLoop, trial_seeds
 
-__all__ = ["drive_events", "accepts_pending", "default_durations", "timing_options", "Flight"]
+__all__ = ["drive_events", "accepts_pending", "default_durations", "timing_options"]
 
 
 def timing_options(spec: RunSpec, problem: Problem) -> dict:
-    """Keyword arguments of :func:`harness.runner.drive` from a run spec's timing settings."""
+    """Keyword arguments of ``harness.runner.drive`` from a run spec's timing settings."""
     options: dict[str, Any] = {"workers": spec.workers}
     if spec.clock is not None:
         options["clock"] = spec.clock
@@ -81,26 +81,6 @@ def default_durations(problem: Problem) -> DurationModel:
     ``seconds_per_evaluation`` x cost (1 s if unset), no spread."""
     seconds = getattr(problem, "seconds_per_evaluation", None)
     return DurationModel(1.0 if seconds is None else float(seconds), 0.0, trial_seconds=True)
-
-
-class Flight:
-    """One trial in flight (a plain slotted class: one is made per trial)."""
-
-    __slots__ = ("index", "suggestion", "worker", "start", "end", "pending_at_ask", "ask_share", "cost", "result",
-                 "handle")
-
-    def __init__(self, index: int, suggestion: Suggestion, worker: int, start: float, end: float,
-                 pending_at_ask: int, ask_share: float, cost: float, result: Evaluated | None) -> None:
-        self.index = index
-        self.suggestion = suggestion
-        self.worker = worker
-        self.start = start
-        self.end = end  # simulated: known at start; real: set on arrival
-        self.pending_at_ask = pending_at_ask
-        self.ask_share = ask_share
-        self.cost = cost  # exact on the simulated clock; on the real one estimated until it arrives
-        self.result = result
-        self.handle = None  # Ray object ref on the real clock
 
 
 class _SimulatedClock:

@@ -20,6 +20,7 @@ from harness.registry import problems, strategies
 from harness.event_loop import timing_options
 from harness.records import RunOutcome, RunRecord, RunSpec
 from harness.runner import drive, traceback_text
+from harness.trial_evaluation import single_threaded_blas as _single_threaded_blas  # also used by harness.tabulate
 from harness.trial_timeout import enable_watchdog
 from harness.store import RunResult, trials_table
 
@@ -30,19 +31,6 @@ __all__ = ["ExecutorError", "execute_run", "SerialExecutor", "RayExecutor", "mak
 RUN_RETRIES = 2
 #: Seconds past its timeout after which a trial that ignores its alarm has its worker killed.
 WATCHDOG_GRACE = 3.0
-
-
-_BLAS_LIMITED = False
-
-
-def _single_threaded_blas() -> None:
-    """Limit BLAS/OpenMP pools to one thread, once per process (inspecting them costs ms)."""
-    global _BLAS_LIMITED
-    if not _BLAS_LIMITED:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-        _BLAS_LIMITED = True
 
 
 def execute_run(spec: RunSpec) -> RunResult:

@@ -11,16 +11,12 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 from harness.protocols import Status, Suggestion
 from harness.records import Evaluated
-from harness.runner import trial_seed
-from harness.trial_evaluation import describe_exception, evaluate_one
-
-if TYPE_CHECKING:  # annotations only: the event loop imports this module
-    from harness.event_loop import Flight
-    from harness.runner import RunLoop
+from harness.run_loop import Flight, RunLoop, trial_seed
+from harness.trial_evaluation import describe_exception, evaluate_one, single_threaded_blas
 
 __all__ = ["RealClock"]
 
@@ -93,8 +89,6 @@ class RealClock:
 
 
 def _remote_evaluate(problem, config, fidelity, seed, trial_timeout, cost_budget):
-    from harness.executors import _single_threaded_blas
-
-    _single_threaded_blas()
+    single_threaded_blas()
     result = evaluate_one(problem, config, fidelity, seed, trial_timeout, cost_budget)
     return result, time.time()

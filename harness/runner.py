@@ -8,261 +8,27 @@ failed *run*, never into a silent fallback.
 
 With one worker and no clock, :func:`drive` runs the sequential loop below (a batch of
 ``max_batch`` suggestions is evaluated, then told). With several workers, a clock or a time
-budget it hands the run to the event loop of :mod:`harness.event_loop`, which shares this
-module's checks, evaluation and trial records.
+budget it hands the run to the event loop of :mod:`harness.event_loop`. Both loops are made of
+the steps of :class:`harness.run_loop.RunLoop` (checks, evaluation, trial records, tell).
 """
 
 from __future__ import annotations
 
-import math
-import operator
 import time
-from dataclasses import fields
-from numbers import Real
-from typing import Any, Sequence
-
-import numpy as np
 
 from harness.durations import DurationModel
-from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial, default_cost
-from harness.records import Evaluated, RunOutcome
-from harness.seeding import GOLDEN_GAMMA, mix64, mix64_array
-from harness.space import SpaceError
-from harness.trial_evaluation import (describe_exception, evaluate_one, evaluate_single, judge,
-                                      traceback_text)
-from harness.trial_timeout import TrialAlarm, TrialTimeout
+from harness.event_loop import drive_events
+from harness.protocols import Budget, Problem, Strategy
+from harness.records import RunOutcome
+from harness.run_loop import BATCH_CAP, RunEnds, RunLoop, trial_seed, trial_seeds, with_strategy_seconds
+from harness.trial_evaluation import evaluate_one, traceback_text
+from harness.trial_timeout import TrialTimeout
 
-__all__ = ["RunOutcome", "RunEnds", "TrialTimeout", "drive", "trial_seed", "trial_seeds", "evaluate_one", "traceback_text",
-           "with_strategy_seconds", "RunLoop", "BATCH_CAP", "CLOCKS"]
+__all__ = ["RunOutcome", "RunEnds", "RunLoop", "TrialTimeout", "drive", "trial_seed", "trial_seeds", "evaluate_one",
+           "traceback_text", "with_strategy_seconds", "BATCH_CAP", "CLOCKS"]
 
 #: Clocks of the event loop; ``None`` (no clock) is the untimed sequential loop.
 CLOCKS = ("simulated", "real")
-
-#: Largest number of suggestions requested in one ``ask`` from strategies without a limit:
-#: large enough to amortise per-call costs, small enough to keep cost budgets tight.
-BATCH_CAP = 1024
-
-
-def trial_seed(problem_seed: int, index: int) -> int:
-    """Seed for trial ``index`` of a run: a SplitMix64 hash of the run's problem seed and index.
-
-    A hash rather than ``SeedSequence.spawn`` because it costs well under a microsecond, and
-    the runner derives one per trial.
-    """
-    return mix64(problem_seed + (index + 1) * GOLDEN_GAMMA) >> 1  # 63 bits: fits a signed int64 column
-
-
-def trial_seeds(problem_seed: int, indices: Sequence[int]) -> list[int]:
-    """:func:`trial_seed` of many trial indices at once (the same values, vectorised)."""
-    if len(indices) < 8:
-        return [trial_seed(problem_seed, i) for i in indices]
-    steps = (np.asarray(indices, np.uint64) + np.uint64(1)) * np.uint64(GOLDEN_GAMMA)  # wraps modulo 2**64
-    return (mix64_array(steps + np.uint64(problem_seed & 0xFFFFFFFFFFFFFFFF)) >> np.uint64(1)).tolist()
-
-
-#: The fields of a trial in order, read in one C-level call (copying a trial with another
-#: ``strategy_seconds`` costs one constructor call, a fraction of ``dataclasses.replace``).
-_TRIAL_FIELDS = operator.attrgetter(*(f.name for f in fields(Trial)))
-_STRATEGY_SECONDS = [f.name for f in fields(Trial)].index("strategy_seconds")
-
-
-def with_strategy_seconds(trial: Trial, seconds: float) -> Trial:
-    """A copy of ``trial`` whose ``strategy_seconds`` is ``seconds`` (the original is untouched)."""
-    values = _TRIAL_FIELDS(trial)
-    return Trial(*values[:_STRATEGY_SECONDS], seconds, *values[_STRATEGY_SECONDS + 1:])
-
-
-class RunLoop:
-    """The state and the steps of one run shared by both loops (ask, check, evaluate, record, tell).
-
-    :func:`drive` is the public face; the sequential loop below and the event loop of
-    :mod:`harness.event_loop` drive it.
-    """
-
-    def __init__(self, problem: Problem, strategy: Strategy, budget: Budget, seed: int,
-                 trial_timeout: float | None) -> None:
-        self.problem = problem
-        self.strategy = strategy
-        self.budget = budget
-        self.seed = seed
-        self.alarm = TrialAlarm(trial_timeout)
-        self.trials: list[Trial] = []
-        self.spent = 0.0
-        fidelity = problem.fidelity
-        self.fidelity_high = None if fidelity is None else float(fidelity.high)
-        self.fidelity_low = None if fidelity is None else float(fidelity.low)
-        self.label = strategy.name or type(strategy).__name__
-
-    # -- budget ----------------------------------------------------------------------------
-    def room(self) -> int:
-        """How many suggestions to ask for next (0 when the budget is spent)."""
-        if self.budget.kind == "evaluations":
-            left = self.budget.max_evaluations - len(self.trials)
-        else:
-            left = BATCH_CAP if self.spent < self.budget.amount else 0
-        cap = self.strategy.max_batch or BATCH_CAP
-        return max(0, min(left, cap, BATCH_CAP))
-
-    # -- asking ----------------------------------------------------------------------------
-    def ask(self, n: int, pending: tuple | None = None) -> tuple[list[Suggestion], float]:
-        """Up to ``n`` checked suggestions and the seconds the ask took (the check included).
-
-        ``pending`` (the suggestions in flight) is passed only when not None, to strategies
-        whose ``ask`` accepts it. A strategy that raises, proposes an invalid config or
-        returns more than ``n`` suggestions ends the run (:class:`RunEnds`).
-        """
-        start = time.perf_counter()
-        try:
-            batch = self.strategy.ask(n) if pending is None else self.strategy.ask(n, pending=pending)
-            batch = [self.check(s) for s in batch]
-        except _StrategyFault as exc:
-            raise RunEnds("failed", str(exc), traceback_text(exc)) from None
-        except Exception as exc:  # noqa: BLE001 - a failing strategy fails its run, visibly
-            raise RunEnds("failed", f"strategy '{self.label}' ask raised {describe_exception(exc)}",
-                          traceback_text(exc)) from None
-        seconds = time.perf_counter() - start
-        if len(batch) > n:
-            raise RunEnds("failed", f"strategy '{self.label}' returned {len(batch)} suggestions for ask({n})")
-        return batch, seconds
-
-    def tell_failed(self, exc: Exception) -> RunEnds:
-        """The end of a run whose strategy's ``tell`` raised ``exc``."""
-        return RunEnds("failed", f"strategy '{self.label}' tell raised {describe_exception(exc)}", traceback_text(exc))
-
-    def truncated(self) -> RunEnds:
-        """The end of a run stopped by its wall-clock cap."""
-        return RunEnds("truncated", f"wall-clock cap of {self.budget.wallclock_seconds:g} s reached")
-
-    # -- checks ----------------------------------------------------------------------------
-    def check(self, suggestion: Any) -> Suggestion:
-        name = self.label
-        if not isinstance(suggestion, Suggestion):
-            raise _StrategyFault(f"strategy '{name}' returned {type(suggestion).__name__}, not a Suggestion")
-        try:
-            self.problem.space.validate(suggestion.config)
-        except SpaceError as exc:
-            raise _StrategyFault(f"strategy '{name}' proposed an invalid config: {exc}") from None
-        fid = suggestion.fidelity
-        if fid is not None:
-            if self.fidelity_high is None:
-                raise _StrategyFault(f"strategy '{name}' asked for fidelity {fid!r} on a problem without one")
-            if not (type(fid) in (int, float) or isinstance(fid, Real)) or not self.fidelity_low <= fid <= self.fidelity_high:
-                raise _StrategyFault(
-                    f"strategy '{name}' asked for fidelity {fid!r}, outside "
-                    f"[{self.fidelity_low:g}, {self.fidelity_high:g}]"
-                )
-        return suggestion
-
-    # -- evaluation ------------------------------------------------------------------------
-    def evaluate(self, batch: Sequence[Suggestion], indices: Sequence[int] | None = None) -> list[Evaluated]:
-        """Evaluate a batch (trial ``indices``, default the next ones in order, decide the seeds)."""
-        if indices is None:
-            first = len(self.trials)
-            indices = range(first, first + len(batch))
-        seeds = trial_seeds(self.seed, indices)
-        fidelities = [s.fidelity for s in batch]
-        cost_budget = self.budget.kind == "cost"
-        if self.problem.batch and len(batch) > 1:
-            start = time.perf_counter()
-            try:
-                self.alarm.start(len(batch))
-                results = self.problem.evaluate_batch([s.config for s in batch], fidelities, seeds)
-                self.alarm.stop()
-                if self.alarm.overran(time.perf_counter() - start):
-                    raise TrialTimeout()  # caught or ignored inside: time each config on its own
-                if len(results) != len(batch):
-                    raise ValueError("evaluate_batch returned the wrong number of evaluations")
-                each = (time.perf_counter() - start) / len(batch)
-                return [judge(r, each, cost_budget) for r in results]
-            except TrialTimeout:
-                self.alarm.stop()
-            except Exception:  # noqa: BLE001 - isolate the failing configs one by one below
-                self.alarm.stop()
-        return [evaluate_single(self.problem, self.alarm, s.config, f, seed, cost_budget)
-                for s, f, seed in zip(batch, fidelities, seeds)]
-
-    def make_trials(self, batch: Sequence[Suggestion], results: Sequence[Evaluated], first: int) -> list[Trial]:
-        """Trials ``first, first + 1, ...`` of evaluated suggestions (the sequential loop's batch)."""
-        gradients = self._gradients(batch, results)
-        return [self.make_trial(first + i, s, r, gradients[i]) for i, (s, r) in enumerate(zip(batch, results))]
-
-    def tell(self, trials: list[Trial], ask_shares: Sequence[float], since: float) -> tuple[float, Exception | None]:
-        """Tell the strategy ``trials``, then keep them with their share of the strategy's time.
-
-        The one home of evaluate-and-record for both loops. A trial's ``strategy_seconds`` is
-        its share of the ask that proposed it (``ask_shares``) plus an equal share of the time
-        since ``since`` (the tell, and whatever bookkeeping preceded it). The strategy sees
-        the trials before that time is known; the kept trials are fresh copies, never the
-        told ones altered. Returns the seconds since ``since`` and the exception ``tell``
-        raised, if any (the trials are kept either way).
-        """
-        error = None
-        try:
-            self.strategy.tell(trials)
-        except Exception as exc:  # noqa: BLE001 - the caller fails the run with it
-            error = exc
-        seconds = time.perf_counter() - since
-        share = seconds / len(trials)
-        keep = self.trials.append
-        spent = self.spent
-        for trial, ask_share in zip(trials, ask_shares):
-            keep(with_strategy_seconds(trial, ask_share + share))
-            spent += trial.cost
-        self.spent = spent
-        return seconds, error
-
-    def cost_of(self, suggestion: Suggestion, evaluation: Evaluation | None) -> float:
-        """The cost the problem reported, else ``fidelity / max fidelity`` (1 without one)."""
-        cost = None if evaluation is None else evaluation.cost
-        if cost is None:
-            cost = default_cost(self.problem.fidelity, suggestion.fidelity)
-        return float(cost)
-
-    def make_trial(self, index: int, suggestion: Suggestion, result: Evaluated, gradient, cost: float | None = None,
-                   strategy_seconds: float = 0.0, worker: int | None = None, start_time: float | None = None,
-                   end_time: float | None = None, pending_at_ask: int | None = None) -> Trial:
-        """The frozen record of one evaluated suggestion (the clock fields stay None when untimed).
-
-        ``cost`` is the trial's cost when the caller already computed it (:meth:`cost_of`).
-        The fidelity stored is the suggestion's, the problem's maximum when it gave none.
-        """
-        evaluation, error, status, seconds = result
-        fidelity = suggestion.fidelity
-        fidelity = self.fidelity_high if fidelity is None else float(fidelity)
-        if cost is None:
-            cost = self.cost_of(suggestion, evaluation)
-        if evaluation is None:
-            value, test_value, info = math.nan, None, None
-        else:
-            value = float(evaluation.value) if status is Status.OK else math.nan
-            test_value = evaluation.test_value
-            test_value = None if test_value is None else float(test_value)
-            info = evaluation.info
-        # Positional: a frozen record's keyword construction costs more, once per trial.
-        return Trial(index, suggestion.config, fidelity, value, test_value, cost, seconds, strategy_seconds, status,
-                     error, info, suggestion.tag, gradient, worker, start_time, end_time, pending_at_ask)
-
-    def _gradients(self, batch: Sequence[Suggestion], results) -> list[tuple | None]:
-        gradients: list[tuple | None] = [None] * len(batch)
-        if not self.problem.has_gradient:
-            return gradients
-        wanted = [i for i, s in enumerate(batch) if s.want_gradient and results[i].status is Status.OK]
-        if wanted:
-            grads = self.problem.gradient([batch[i].config for i in wanted])
-            for i, row in zip(wanted, grads):
-                gradients[i] = tuple(float(g) for g in row)
-        return gradients
-
-
-class _StrategyFault(Exception):
-    """A strategy broke the protocol; the run fails with this message."""
-
-
-class RunEnds(Exception):
-    """Ends a run early: ``args`` are its status, error and traceback (see :class:`RunOutcome`)."""
-
-    def __init__(self, status: str, error: str, traceback: str | None = None) -> None:
-        super().__init__(status, error, traceback)
 
 
 def drive(
@@ -311,8 +77,6 @@ def drive(
         raise ValueError(f"clock must be one of {CLOCKS} or None. Got {clock!r}.")
     loop = RunLoop(problem, strategy, budget, seed, trial_timeout)
     if workers > 1 or clock is not None or budget.kind == "time":
-        from harness.event_loop import drive_events
-
         return drive_events(loop, workers=workers, clock=clock or "simulated", durations=durations,
                             charge_strategy_time=charge_strategy_time)
     return _drive_sequential(loop)

@@ -17,7 +17,24 @@ from harness.protocols import Evaluation, Problem, Status
 from harness.records import Evaluated
 from harness.trial_timeout import TrialAlarm, TrialTimeout
 
-__all__ = ["FailureText", "traceback_text", "describe_exception", "judge", "evaluate_single", "evaluate_one"]
+__all__ = ["FailureText", "traceback_text", "describe_exception", "judge", "evaluate_single", "evaluate_one",
+           "single_threaded_blas"]
+
+_BLAS_LIMITED = False
+
+
+def single_threaded_blas() -> None:
+    """Limit BLAS/OpenMP pools to one thread, once per process (inspecting them costs ms).
+
+    Every process that runs trials does so, so results are bit-identical whether a run
+    executes in the driver, in a Ray worker or in a real-clock evaluation task.
+    """
+    global _BLAS_LIMITED
+    if not _BLAS_LIMITED:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+        _BLAS_LIMITED = True
 
 
 class FailureText(str):

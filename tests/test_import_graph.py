@@ -44,12 +44,8 @@ def _imported(name: str, path: Path) -> set[str]:
 
 GRAPH = {name: _imported(name, path) for name, path in MODULES.items()}
 
-#: Cycles being removed by work in flight, named so that no other cycle can join them
-#: unseen: the runner and its event loop import each other inside functions (helper 15a's
-#: records and runner split of issue 15 takes this apart; delete the entry with it).
-KNOWN_CYCLES: list[list[str]] = [
-    ["harness.event_loop", "harness.executors", "harness.runner", "harness.store", "harness.timing_columns"],
-]
+#: Cycles being removed by work in flight, named so that no other cycle can join them unseen.
+KNOWN_CYCLES: list[list[str]] = []
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:

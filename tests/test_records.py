@@ -36,7 +36,7 @@ strategies = ["bayesian", "random"]
 def stored(tmp_path_factory):
     root = tmp_path_factory.mktemp("records")
     (root / "suite.toml").write_text(textwrap.dedent(SUITE))
-    run_suite(root / "suite.toml", executor="serial", results=root / "r", report=False, progress=False)
+    run_suite(root / "suite.toml", executor="serial", results=root / "r", progress=False)
     return root
 
 
@@ -131,7 +131,7 @@ def test_results_stored_before_the_records_still_load_resume_and_report(stored, 
     assert len(frame) == 16 and "tag" not in frame.columns
     assert all(r.space is None for r in Store(results).run_records())
     assert len(Store(results).runs()) == 2
-    summary = run_suite(stored / "suite.toml", executor="serial", results=results, report=False, progress=False)
+    summary = run_suite(stored / "suite.toml", executor="serial", results=results, progress=False)
     assert summary.skipped == 2 and summary.ran == 0
     # Without a stored space the report's run views fall back to rebuilding the problem from runs.json.
     spec = next(s.to_json() for s in Store(results).planned_runs() if s.strategy == "random")
