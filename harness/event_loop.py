@@ -93,9 +93,6 @@ class _SimulatedClock:
         self.durations = durations
         self.heap: list[tuple[float, int]] = []
 
-    def now(self, now: float) -> float:
-        return now
-
     def prepare(self, suggestions: Sequence[Suggestion], first: int) -> list[tuple[Evaluated, float, float]]:
         """Evaluate now (results stay hidden until their end time): ``(result, cost, duration)`` each."""
         loop = self.loop
@@ -159,6 +156,7 @@ class _EventRun:
         # the per-ask cost.
         self.prefetch = not self.opted_in and loop.strategy.max_batch is None
         self.time_limit = float(budget.amount) if budget.kind == "time" else math.inf
+        self.max_evaluations = int(budget.amount)
         self.free = list(range(workers))  # a heap: the lowest free worker slot takes the next trial
         self.flights: dict[int, Flight] = {}
         #: Asked but not started: (suggestion, ask share, result, cost, duration) each.
@@ -182,9 +180,10 @@ class _EventRun:
                           self.clock, self.workers)
 
     def _cycle(self) -> None:
-        engine, flights, ready = self.engine, self.flights, self.ready
+        engine, flights, ready, real = self.engine, self.flights, self.ready, self.real
         while True:
-            self.now = engine.now(self.now)
+            if real:
+                self.now = engine.now()
             n = self._room()
             if n > 0 and len(ready) < n:
                 self._ask(n)
@@ -201,21 +200,23 @@ class _EventRun:
                 if self.wall_deadline is not None and time.perf_counter() > self.wall_deadline:
                     raise self.loop.truncated()
                 return  # the time budget ends with trials in flight
-            self.now = max(self.now, end)
+            if end > self.now:
+                self.now = end
             self._complete(done, end)
 
     def _room(self) -> int:
         """How many trials may start now on the free workers."""
-        free = len(self.free)
-        if free == 0:
+        n = len(self.free)
+        if n == 0:
             return 0
-        budget = self.budget
-        if budget.kind == "evaluations":
-            n = max(0, min(free, int(budget.amount) - self.next_index))
-        elif budget.kind == "cost":
-            n = free if self.committed < budget.amount else 0
+        kind = self.budget.kind
+        if kind == "evaluations":
+            left = self.max_evaluations - self.next_index
+            n = n if n < left else max(0, left)
+        elif kind == "cost":
+            n = n if self.committed < self.budget.amount else 0
         else:
-            n = free if self.now < self.time_limit else 0
+            n = n if self.now < self.time_limit else 0
         if self.cap is not None:
             n = min(n, max(0, self.cap - len(self.flights)))
         return n
@@ -283,9 +284,8 @@ class _EventRun:
             if real:  # the estimate it started with gives way to what the problem reported
                 cost = loop.cost_of(suggestion, result.evaluation)
                 self.committed += cost - flight.cost
-            trials.append(loop.make_trial(index, suggestion, result, gradient, cost, worker=flight.worker,
-                                          start_time=flight.start, end_time=end if real else flight.end,
-                                          pending_at_ask=flight.pending_at_ask))
+            trials.append(loop.make_trial(index, suggestion, result, gradient, cost, 0.0, flight.worker, flight.start,
+                                          end if real else flight.end, flight.pending_at_ask))
             shares.append(flight.ask_share)
         tell_seconds, failure = loop.tell(trials, shares, time.perf_counter())
         if failure is not None:

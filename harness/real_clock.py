@@ -42,7 +42,8 @@ class RealClock:
         self.remote = ray.remote(num_cpus=1, max_retries=0)(_remote_evaluate)
         self.by_ref: dict[Any, Flight] = {}
 
-    def now(self, now: float = 0.0) -> float:
+    def now(self) -> float:
+        """Seconds since the clock was made."""
         return time.perf_counter() - self.started
 
     def prepare(self, suggestions: Sequence[Suggestion], first: int) -> list[tuple[None, float, None]]:
