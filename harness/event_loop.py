@@ -100,9 +100,10 @@ class _SimulatedClock:
         results = loop.evaluate(suggestions, indices)
         cost_of = loop.cost_of
         costs = [cost_of(s, r.evaluation) for s, r in zip(suggestions, results)]
-        # An evaluation may report its own simulated seconds (a surrogate's training time).
-        own = [None if r.evaluation is None or not r.evaluation.info else r.evaluation.info.get("simulated_seconds")
-               for r in results]
+        own = None
+        if self.durations.trial_seconds:  # an evaluation may report its own simulated seconds
+            own = [None if r.evaluation is None or not r.evaluation.info else r.evaluation.info.get("simulated_seconds")
+                   for r in results]
         durations = self.durations.durations(costs, trial_seeds(loop.seed, indices), own)
         return list(zip(results, costs, durations))
 

@@ -147,8 +147,11 @@ def test_vectorised_seeds_and_durations_equal_the_scalar_ones():
         assert trial_seeds(problem_seed, indices) == [trial_seed(problem_seed, i) for i in indices]
     seeds = [rng.getrandbits(63) for _ in range(5000)] + [0, 1, 2**63 - 1]
     costs = [rng.random() * 3 for _ in seeds]
-    for model in (DurationModel(60.0, 1.0), DurationModel(2.5, 0.0), DurationModel(1.0, 0.3)):
+    own = [None if i % 3 else rng.random() * 50 for i in range(len(seeds))]
+    for model in (DurationModel(60.0, 1.0), DurationModel(2.5, 0.0), DurationModel(1.0, 0.3),
+                  DurationModel(1.0, 0.5, trial_seconds=True), DurationModel(3.0, 0.0, trial_seconds=True)):
         assert model.durations(costs, seeds) == [model.duration(c, s) for c, s in zip(costs, seeds)]
+        assert model.durations(costs, seeds, own) == [model.duration(c, s, o) for c, s, o in zip(costs, seeds, own)]
 
 
 def test_trial_table_keeps_a_tag_of_any_kind():
