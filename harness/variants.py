@@ -69,18 +69,23 @@ def variant(name: str, base: type, doc: str, *, fixed: Mapping[str, Any] | None 
         p.replace(default=defaults[p.name]) if p.name in defaults else p
         for p in signature.parameters.values() if p.name not in fixed
     ])
-    presets = ", ".join(f"{k}={v!r}" for k, v in defaults.items()) or "none"
-    settings = ", ".join(f"{k}={v!r}" for k, v in {**fixed, **attributes}.items())
-    note = (f"A configured variant of ``{base.name}`` (:class:`{base.__module__}.{base.__qualname__}`); "
-            f"preset defaults: {presets}" + (f"; fixed: {settings}" if settings else "")
-            + f". The other parameters are those of ``{base.name}``.")
     class_name = "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
     namespace = {
         "__init__": __init__,
-        "__doc__": f"{inspect.cleandoc(doc)}\n\n{textwrap.fill(note, 92)}",
+        "__doc__": _docstring(doc, base, defaults, {**fixed, **attributes}),
         "__module__": sys._getframe(1).f_globals.get("__name__", base.__module__),
         "__qualname__": class_name,
         "name": name,
         **attributes,
     }
     return strategy(name)(type(class_name, (base,), namespace))
+
+
+def _docstring(doc: str, base: type, defaults: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
+    """The variant's own paragraph, then what it presets and where the rest is documented."""
+    presets = ", ".join(f"{k}={v!r}" for k, v in defaults.items()) or "none"
+    fixed = ", ".join(f"{k}={v!r}" for k, v in settings.items())
+    note = (f"A configured variant of ``{base.name}`` (:class:`{base.__module__}.{base.__qualname__}`); "
+            f"preset defaults: {presets}" + (f"; fixed: {fixed}" if fixed else "")
+            + f". The other parameters are those of ``{base.name}``.")
+    return f"{inspect.cleandoc(doc)}\n\n{textwrap.fill(note, 92)}"

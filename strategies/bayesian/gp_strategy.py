@@ -80,11 +80,9 @@ class BayesianOptimization(ModelBasedStrategy):
 
     Parameters
     ----------
-    space, seed, budget, fidelity
-        As for every strategy; the fidelity is ignored (suggestions are at full fidelity).
-    n_initial : int or None
-        Size of the Sobol initial design; ``None`` gives ``min(max(d + 1, 5), budget / 4)``
-        (at least 2), d the number of parameters.
+    space, seed, budget, fidelity, n_initial
+        As for :class:`~strategies.bayesian.base.ModelBasedStrategy` (the fidelity is ignored;
+        ``n_initial`` Sobol points first, by default ``min(max(d + 1, 5), budget / 4)``, >= 2).
     acquisition : {"logei", "ucb"}
         Log expected improvement (Ament et al. 2023) or the lower confidence bound
         ``mean - ucb_kappa * std``.
