@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
+from harness.protocols import StrategyError
 from harness.space import Categorical, Float, Int, Space
 
 
@@ -31,6 +32,13 @@ def unsupported_reason(space: Space) -> str | None:
         if param.condition is not None and isinstance(space[param.condition.parent], Float):
             return f"parameter '{param.condition.parent}' is a Float that other parameters are conditioned on"
     return None
+
+
+def check_translatable(strategy_name: str, space: Space) -> None:
+    """Raise :class:`StrategyError` naming the strategy when ``space`` has no ConfigSpace form."""
+    reason = unsupported_reason(space)
+    if reason:
+        raise StrategyError(f"Strategy '{strategy_name}' cannot translate this space to ConfigSpace: {reason}.")
 
 
 def _encode_value(param, value: Any) -> Any:

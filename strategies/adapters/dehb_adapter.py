@@ -39,7 +39,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError, Suggestion, Trial
+from harness.protocols import Budget, Fidelity, Status, Strategy, Suggestion, Trial
 from harness.registry import strategy
 from harness.seeding import seed32
 from harness.space import Space
@@ -134,9 +134,7 @@ class DEHBStrategy(Strategy):
         """Refuse when DEHB is missing or the space has no ConfigSpace equivalent."""
         super().check_compatible(space, fidelity)
         require("dehb", cls.name, DEHB_INSTALL)
-        reason = _configspace.unsupported_reason(space)
-        if reason:
-            raise StrategyError(f"Strategy '{cls.name}' cannot translate this space to ConfigSpace: {reason}.")
+        _configspace.check_translatable(cls.name, space)
 
     def _config(self, config: Any) -> dict:
         """The harness config of a DE vector (or of the ``Configuration`` DEHB's jobs carry)."""

@@ -40,7 +40,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from harness.protocols import Budget, Fidelity, Status, Strategy, StrategyError, Suggestion, Trial
+from harness.protocols import Budget, Fidelity, Status, Strategy, Suggestion, Trial
 from harness.registry import strategy
 from harness.seeding import seed32
 from harness.space import Space
@@ -132,9 +132,7 @@ class _SMACStrategy(Strategy):
         """Refuse when SMAC is missing or the space has no ConfigSpace equivalent."""
         super().check_compatible(space, fidelity)
         require("smac", cls.name, SMAC_INSTALL)
-        reason = _configspace.unsupported_reason(space)
-        if reason:
-            raise StrategyError(f"Strategy '{cls.name}' cannot translate this space to ConfigSpace: {reason}.")
+        _configspace.check_translatable(cls.name, space)
 
     def _scenario(self, **extra: Any):
         from smac import Scenario
