@@ -88,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="the BBOB section's suite, run after the paper suite (default: suites/paper-bbob.toml)")
     paper.add_argument("--bbob-results", help="its results directory (default: results/<its name>)")
     paper.add_argument("--no-bbob", action="store_true", help="leave the BBOB section as it is")
+    paper.add_argument("--lc-suite", default="suites/paper-lc.toml",
+                       help="the learning-curve section's suite, run after the paper suite (default: suites/paper-lc.toml)")
+    paper.add_argument("--lc-results", help="its results directory (default: results/<its name>)")
+    paper.add_argument("--no-lc", action="store_true", help="leave the learning-curve section as it is")
     paper.add_argument("--executor", choices=("ray", "serial"), help="override the suite's executor")
     paper.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
@@ -238,6 +242,7 @@ def _paper(args: argparse.Namespace) -> int:
     from harness.suite import load_suite
 
     bbob = None if args.no_bbob else load_suite(args.bbob_suite)  # a bad BBOB suite fails before any run
+    curves = None if args.no_lc else load_suite(args.lc_suite)
     results = Path(args.results) if args.results else results_dir_for(load_suite(args.suite), None)
     if args.rerun and results.exists():
         shutil.rmtree(results)
@@ -252,6 +257,15 @@ def _paper(args: argparse.Namespace) -> int:
             shutil.rmtree(bbob_results)
         run_suite(args.bbob_suite, results=bbob_results, executor=args.executor, progress=not args.quiet)
         write_paper_section(Store(bbob_results).load(), Path(args.paper_dir), bbob.name)
+    if curves is not None:
+        from harness.report.learning_curve_section import write_paper_section as write_lc_section
+        from harness.store import Store
+
+        lc_results = Path(args.lc_results) if args.lc_results else results_dir_for(curves, None)
+        if args.rerun and lc_results.exists():
+            shutil.rmtree(lc_results)
+        run_suite(args.lc_suite, results=lc_results, executor=args.executor, progress=not args.quiet)
+        write_lc_section(Store(lc_results).load(), Path(args.paper_dir), curves.name)
     print(f"paper figures and tables regenerated in {written}")
     return 0
 

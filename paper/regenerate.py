@@ -4,7 +4,8 @@ Runs ``suites/paper.toml`` (stored runs are reused, so this is quick once the su
 run; ``--rerun`` starts over), writes its report to ``results/paper/report/`` and copies the
 figures, tables and generated numbers into ``paper/figures``, ``paper/tables`` and
 ``paper/generated``; then runs ``suites/paper-bbob.toml`` the same way and writes the BBOB
-section (``generated/bbob.tex``, ``figures/bbob_ecdf``). Same as ``make -C paper figures`` and ``harness paper``.
+section (``generated/bbob.tex``, ``figures/bbob_ecdf``), then ``suites/paper-lc.toml`` for the
+learning-curve section (``generated/learning_curves.tex``, ``figures/learning_curves``). Same as ``make -C paper figures`` and ``harness paper``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def main(argv=None) -> int:
     bbob_suite = ROOT / "suites" / "paper-bbob.toml"
     command = ["paper", "--suite", str(suite), "--results", str(results), "--paper-dir", str(paper),
                "--bbob-suite", str(bbob_suite), "--bbob-results", str(ROOT / "results" / load_suite(bbob_suite).name)]
+    lc_suite = ROOT / "suites" / "paper-lc.toml"
+    command += ["--lc-suite", str(lc_suite), "--lc-results", str(ROOT / "results" / load_suite(lc_suite).name)]
     command += ["--rerun"] * args.rerun + ["--quiet"] * args.quiet
     command += ["--executor", args.executor] if args.executor else []
     status = harness(command)
