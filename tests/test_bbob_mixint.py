@@ -70,7 +70,7 @@ def test_refuses_bad_values_dimensions_and_maps_seeds_to_instances():
     suite.free()
     runs = parse_suite('name = "m"\nseeds = [0, 1, 14, 15]\nbudget = 2\nstrategies = ["random"]\n'
                        'problems = [{ name = "bbob-mixint-f2-5d", instance = "seed" }]\n').runs()
-    assert [r["instance"] for r in sorted(runs, key=lambda r: r["repetition"])] == [1, 2, 15, 1]
+    assert [r.instance for r in sorted(runs, key=lambda r: r.repetition)] == [1, 2, 15, 1]
 
 
 def test_passes_the_problem_contract():
