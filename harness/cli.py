@@ -11,6 +11,7 @@ import inspect
 import json
 import signal
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from harness.registry import RegistryError, problems, strategies
@@ -213,8 +214,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _existing_results(results: str) -> None:
-    from pathlib import Path
-
     from harness.store import StoreError
 
     if not (Path(results) / "trials").is_dir():
@@ -232,42 +231,39 @@ def _report(results: str, all_runs: bool = False) -> int:
 
 
 def _paper(args: argparse.Namespace) -> int:
-    """Run (or reuse) the paper suite, write its report, and render the paper from it."""
-    import shutil
-    from pathlib import Path
-
-    from harness.benchmark import results_dir_for, run_suite
+    """Run (or reuse) the paper suite, write its report, and render the paper from it; then
+    run (or reuse) the suite of each further section and render that section."""
+    from harness.report.bbob_section import write_paper_section as write_bbob_section
     from harness.report.build import make_report
+    from harness.report.learning_curve_section import write_paper_section as write_lc_section
     from harness.report.paper import write_paper
+    from harness.store import Store
     from harness.suite import load_suite
 
-    bbob = None if args.no_bbob else load_suite(args.bbob_suite)  # a bad BBOB suite fails before any run
-    curves = None if args.no_lc else load_suite(args.lc_suite)
-    results = Path(args.results) if args.results else results_dir_for(load_suite(args.suite), None)
-    if args.rerun and results.exists():
-        shutil.rmtree(results)
-    run_suite(args.suite, results=results, executor=args.executor, progress=not args.quiet)
-    written = write_paper(make_report(results), args.paper_dir)
-    if bbob is not None:
-        from harness.report.bbob_section import write_paper_section
-        from harness.store import Store
-
-        bbob_results = Path(args.bbob_results) if args.bbob_results else results_dir_for(bbob, None)
-        if args.rerun and bbob_results.exists():
-            shutil.rmtree(bbob_results)
-        run_suite(args.bbob_suite, results=bbob_results, executor=args.executor, progress=not args.quiet)
-        write_paper_section(Store(bbob_results).load(), Path(args.paper_dir), bbob.name)
-    if curves is not None:
-        from harness.report.learning_curve_section import write_paper_section as write_lc_section
-        from harness.store import Store
-
-        lc_results = Path(args.lc_results) if args.lc_results else results_dir_for(curves, None)
-        if args.rerun and lc_results.exists():
-            shutil.rmtree(lc_results)
-        run_suite(args.lc_suite, results=lc_results, executor=args.executor, progress=not args.quiet)
-        write_lc_section(Store(lc_results).load(), Path(args.paper_dir), curves.name)
+    # Every suite is read before anything runs, so a bad one fails first, in one line.
+    sections = [(path, load_suite(path), results, write)
+                for skip, path, results, write in ((args.no_bbob, args.bbob_suite, args.bbob_results, write_bbob_section),
+                                                   (args.no_lc, args.lc_suite, args.lc_results, write_lc_section))
+                if not skip]
+    written = write_paper(make_report(_paper_run(args, args.suite, load_suite(args.suite), args.results)),
+                          args.paper_dir)
+    for path, suite, results, write in sections:
+        write(Store(_paper_run(args, path, suite, results)).load(), Path(args.paper_dir), suite.name)
     print(f"paper figures and tables regenerated in {written}")
     return 0
+
+
+def _paper_run(args: argparse.Namespace, path: str, suite, results: str | None) -> Path:
+    """Run (or reuse; with ``--rerun`` rerun) one suite of the paper; its results directory."""
+    import shutil
+
+    from harness.benchmark import results_dir_for, run_suite
+
+    results_dir = Path(results) if results else results_dir_for(suite, None)
+    if args.rerun and results_dir.exists():
+        shutil.rmtree(results_dir)
+    run_suite(path, results=results_dir, executor=args.executor, progress=not args.quiet)
+    return results_dir
 
 
 def _prune(results: str, yes: bool) -> int:

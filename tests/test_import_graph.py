@@ -44,9 +44,6 @@ def _imported(name: str, path: Path) -> set[str]:
 
 GRAPH = {name: _imported(name, path) for name, path in MODULES.items()}
 
-#: Cycles being removed by work in flight, named so that no other cycle can join them unseen.
-KNOWN_CYCLES: list[list[str]] = []
-
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components with more than one module (Tarjan, iterative)."""
@@ -95,10 +92,8 @@ def test_the_cycle_finder_finds_a_cycle_hidden_behind_a_function_level_import(tm
 
 
 def test_no_module_imports_back_into_what_imports_it():
-    cycles = [c for c in _cycles(GRAPH) if c not in KNOWN_CYCLES]
+    cycles = _cycles(GRAPH)
     assert not cycles, "import cycles (function-level imports count): " + "; ".join(" <-> ".join(c) for c in cycles)
-    gone = [c for c in KNOWN_CYCLES if c not in _cycles(GRAPH)]
-    assert not gone, f"this cycle is gone or has changed; update KNOWN_CYCLES: {gone}"
 
 
 def test_no_module_imports_another_packages_private_module():
