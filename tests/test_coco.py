@@ -36,51 +36,41 @@ kind = "serial"
 """
 TARGETS = [100.0, 10.0, 1.0, 1e-1, 1e-2, 1e-3, 1e-5, 1e-8]
 
-# Loads an export with cocopp and prints aRT per (algorithm, function, dimension) as JSON.
-READ_WITH_COCOPP = """
-import json, sys, warnings
-warnings.simplefilter("ignore")
-import cocopp
-out = []
-for folder in sys.argv[2:]:
-    for ds in cocopp.load(folder):
-        out.append({"alg": ds.algId, "f": int(ds.funcId), "dim": int(ds.dim),
-                    "instances": [int(i) for i in ds.instancenumbers],
-                    "art": [float(a) for a in ds.detERT(json.loads(sys.argv[1]))]})
-print("RESULT" + json.dumps(out))
-"""
-
-# Runs cocopp's ECDF figure (pprldmany, COCO's 51 targets) per dimension and prints, for each
-# curve it draws, the fraction of its runtime samples (evaluations / dimension) <= each grid
-# point. The samples are recorded on their way into cocopp's own plotting function, which
-# still draws them: cocopp computes them, nothing here does.
-ECDF_WITH_COCOPP = """
+# Loads an export with cocopp and prints, as JSON, aRT per (algorithm, function, dimension) at
+# TARGETS (argv[1]) and cocopp's runtime ECDF (its pprldmany figure, COCO's 51 targets) per
+# dimension: for each curve it draws, the fraction of its runtime samples (evaluations /
+# dimension) <= each point of the grid (argv[2]). The samples are recorded on their way into
+# cocopp's own plotting function, which still draws them: cocopp computes them, nothing here does.
+COCOPP_NUMBERS = """
 import json, sys, os, warnings
 warnings.simplefilter("ignore")
 import numpy as np
-from cocopp import pproc
+from cocopp import pproc, testbedsettings
 from cocopp.compall import pprldmany
-grid = np.asarray(json.loads(sys.argv[2]))
-os.makedirs(sys.argv[1], exist_ok=True)
+targets, grid, out_dir, folders = json.loads(sys.argv[1]), np.asarray(json.loads(sys.argv[2])), sys.argv[3], sys.argv[4:]
+os.makedirs(out_dir, exist_ok=True)
 drawn = []
 plotdata = pprldmany.plotdata
 def recording(data, *args, **kwargs):
     drawn.append((kwargs.get("label"), np.asarray(data, float)))
     return plotdata(data, *args, **kwargs)
 pprldmany.plotdata = recording
-datasets = pproc.processInputArgs(sys.argv[3:], True)[0]
+datasets = pproc.processInputArgs(folders, True)[0]
+art = [{"alg": ds.algId, "f": int(ds.funcId), "dim": int(ds.dim), "instances": [int(i) for i in ds.instancenumbers],
+        "art": [float(a) for a in ds.detERT(targets)]} for ds in datasets]
 # cocopp's documented switch for no reference-algorithm line (not compared; slow to load).
-from cocopp import testbedsettings
 testbedsettings.current_testbed.reference_algorithm_filename = ''
-out = []
+ecdf = []
 for dim, entries in sorted(pproc.dictAlgByDim(pproc.DataSetList(datasets).dictByAlgName()).items()):
     drawn.clear()
-    pprldmany.main(entries, order=None, outputdir=sys.argv[1], info="%02dD" % dim)
+    pprldmany.main(entries, order=None, outputdir=out_dir, info="%02dD" % dim)
     for label, data in drawn:
         data = data[~np.isnan(data)]
-        out.append({"dim": int(dim), "alg": os.path.basename(label), "fraction": [float(np.mean(data <= x)) for x in grid]})
-print("RESULT" + json.dumps(out))
+        ecdf.append({"dim": int(dim), "alg": os.path.basename(label), "fraction": [float(np.mean(data <= x)) for x in grid]})
+print("RESULT" + json.dumps({"art": art, "ecdf": ecdf}))
 """
+#: Evaluations / dimension at which the ECDFs are compared; the 3-D budget is 40 x 3.
+ECDF_GRID = [0.5, 1, 2, 3, 5, 10, 20, 39.9]
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +79,18 @@ def stored(tmp_path_factory) -> Path:
     (root / "suite.toml").write_text(SUITE)
     run_suite(root / "suite.toml", results=root / "results", progress=False)
     return root / "results"
+
+
+@pytest.fixture(scope="module")
+def cocopp_numbers(stored, tmp_path_factory) -> dict:
+    """cocopp's aRT and ECDF of our export of the stored runs (one cocopp process for both)."""
+    root = tmp_path_factory.mktemp("cocopp")
+    export_coco(harness.load(stored), root / "export")
+    done = subprocess.run([sys.executable, "-c", COCOPP_NUMBERS, json.dumps(TARGETS), json.dumps(ECDF_GRID),
+                           str(root / "cocopp"), *(str(root / "export" / s) for s in ("random", "cmaes"))],
+                          capture_output=True, text=True, timeout=300, env={**_env(), "MPLBACKEND": "Agg"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.split("RESULT", 1)[1])
 
 
 def _our_art(frame: pd.DataFrame) -> dict:
@@ -129,14 +131,9 @@ def test_export_has_cocos_layout_instances_and_fopt(stored, tmp_path):
         assert np.all(np.diff(rows[:, 4]) <= 0) and np.allclose(rows[:, 4] - rows[:, 2], float(run.split(")")[0]))
 
 
-def test_cocopp_reads_our_export_with_our_art(stored, tmp_path):
+def test_cocopp_reads_our_export_with_our_art(stored, cocopp_numbers):
     frame = harness.load(stored)
-    export_coco(frame, tmp_path)
-    folders = [str(tmp_path / s) for s in ("random", "cmaes")]
-    done = subprocess.run([sys.executable, "-c", READ_WITH_COCOPP, json.dumps(TARGETS), *folders],
-                          capture_output=True, text=True, timeout=300, env={"MPLBACKEND": "Agg", **_env()})
-    assert done.returncode == 0, done.stderr[-2000:]
-    theirs = json.loads(done.stdout.split("RESULT", 1)[1])
+    theirs = cocopp_numbers["art"]
     ours = _our_art(frame)
     assert {(d["alg"], d["f"], d["dim"]) for d in theirs} == set(ours) and len(ours) == 6
     for d in theirs:
@@ -145,7 +142,7 @@ def test_cocopp_reads_our_export_with_our_art(stored, tmp_path):
     assert any(np.isfinite(a).sum() >= 4 for a in ours.values())  # targets were really reached
 
 
-def test_cocopp_draws_our_bbob_ecdf(stored, tmp_path):
+def test_cocopp_draws_our_bbob_ecdf(stored, cocopp_numbers):
     """cocopp's runtime ECDF (its pprldmany figure) equals ours up to the budget.
 
     Beyond the budget cocopp extends unsuccessful runs by simulated restarts; below it a
@@ -153,14 +150,8 @@ def test_cocopp_draws_our_bbob_ecdf(stored, tmp_path):
     derandomised draw starts from every run equally often, so the two agree exactly.
     """
     frame = harness.load(stored)
-    export_coco(frame, tmp_path / "export")
-    grid = [0.5, 1, 2, 3, 5, 10, 20, 39.9]  # evaluations / dimension; the 3-D budget is 40 x 3
-    done = subprocess.run([sys.executable, "-c", ECDF_WITH_COCOPP, str(tmp_path / "cocopp"), json.dumps(grid),
-                           *(str(tmp_path / "export" / s) for s in ("random", "cmaes"))],
-                          capture_output=True, text=True, timeout=300, env={**_env(), "MPLBACKEND": "Agg"})
-    assert done.returncode == 0, done.stderr[-2000:]
-    theirs = {(d["dim"], d["alg"]): d["fraction"] for d in json.loads(done.stdout.split("RESULT", 1)[1])}
-    ours = bbob_ecdf(bbob_runtimes(frame), grid=np.array(grid))
+    theirs = {(d["dim"], d["alg"]): d["fraction"] for d in cocopp_numbers["ecdf"]}
+    ours = bbob_ecdf(bbob_runtimes(frame), grid=np.array(ECDF_GRID))
     assert len(COCO_TARGETS) == 51 and np.isclose(COCO_TARGETS[0], 100) and np.isclose(COCO_TARGETS[-1], 1e-8)
     compared = 0
     for (dim, strategy), line in ours.groupby(["dimension", "strategy"]):
