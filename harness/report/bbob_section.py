@@ -150,7 +150,9 @@ def bbob_paragraph(rt: pd.DataFrame) -> list[str]:
 
 def _instances(df: pd.DataFrame) -> str:
     """COCO instances of the stored runs, as ``1 to 5`` when contiguous, else listed."""
-    numbers = sorted({int(i) for i in pd.to_numeric(df.drop_duplicates("run_id")["instance"], errors="coerce").dropna()})
+    if "instance" not in df.columns:  # runs stored before the column existed ran COCO instance 1
+        return "1"
+    numbers = sorted({int(i) for i in pd.to_numeric(df.drop_duplicates("run_id")["instance"], errors="coerce").fillna(1)})
     if numbers and numbers == list(range(numbers[0], numbers[-1] + 1)) and len(numbers) > 2:
         return f"{numbers[0]} to {numbers[-1]}"
     return ", ".join(map(str, numbers))
