@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import inspect
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
@@ -68,6 +69,14 @@ class Fidelity:
         """Plain-JSON description."""
         return {"name": self.name, "low": self.low, "high": self.high, "integer": self.integer}
 
+    def contains(self, value: Any, tolerance: float = 0.0) -> bool:
+        """Whether ``value`` is a real number in ``[low - tolerance, high + tolerance]``.
+
+        The runner asks it with no tolerance of what a strategy suggests (a strategy must stay
+        in range); :meth:`check` with :data:`FIDELITY_TOLERANCE` of what a problem is given.
+        """
+        return isinstance(value, Real) and self.low - tolerance <= value <= self.high + tolerance
+
     def check(self, value: float | None, owner: str) -> float:
         """``value`` as a float in ``[low, high]``; ``None`` is ``high``.
 
@@ -79,8 +88,7 @@ class Fidelity:
         """
         if value is None:
             return float(self.high)
-        if not (isinstance(value, (int, float, np.integer, np.floating))
-                and self.low - FIDELITY_TOLERANCE <= value <= self.high + FIDELITY_TOLERANCE):
+        if not self.contains(value, FIDELITY_TOLERANCE):
             raise ValueError(f"{owner}: fidelity {self.name} must be in [{self.low:g}, {self.high:g}]. Got {value!r}.")
         return float(min(max(value, self.low), self.high))
 

@@ -14,7 +14,6 @@ import math
 import operator
 import time
 from dataclasses import fields
-from numbers import Real
 from typing import Any, Sequence
 
 import numpy as np
@@ -136,7 +135,7 @@ class RunLoop:
         if fid is not None:
             if self.fidelity_high is None:
                 raise _StrategyFault(f"strategy '{name}' asked for fidelity {fid!r} on a problem without one")
-            if not (type(fid) in (int, float) or isinstance(fid, Real)) or not self.fidelity_low <= fid <= self.fidelity_high:
+            if not self.problem.fidelity.contains(fid):
                 raise _StrategyFault(
                     f"strategy '{name}' asked for fidelity {fid!r}, outside "
                     f"[{self.fidelity_low:g}, {self.fidelity_high:g}]"
