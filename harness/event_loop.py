@@ -48,7 +48,8 @@ from harness.durations import DurationModel
 from harness.protocols import Problem, Status, Strategy, Suggestion
 from harness.records import Evaluated, RunOutcome, RunSpec
 from harness.real_clock import RealClock
-from harness.run_loop import BATCH_CAP, Flight, RunEnds, RunLoop, trial_seeds
+from harness.run_loop import BATCH_CAP, Flight, RunEnds, RunLoop
+from harness.seeding import trial_seeds
 
 __all__ = ["drive_events", "accepts_pending", "default_durations", "timing_options"]
 

@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 from harness.protocols import Status, Suggestion
 from harness.records import Evaluated
-from harness.run_loop import Flight, RunLoop, trial_seed
+from harness.run_loop import Flight, RunLoop
+from harness.seeding import trial_seed
 from harness.trial_evaluation import describe_exception, evaluate_one, single_threaded_blas
 
 __all__ = ["RealClock"]

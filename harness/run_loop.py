@@ -16,37 +16,18 @@ import time
 from dataclasses import fields
 from typing import Any, Sequence
 
-import numpy as np
-
 from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial, default_cost
 from harness.records import Evaluated
-from harness.seeding import GOLDEN_GAMMA, mix64, mix64_array
+from harness.seeding import trial_seeds
 from harness.space import SpaceError
 from harness.trial_evaluation import describe_exception, evaluate_single, judge, traceback_text
 from harness.trial_timeout import TrialAlarm, TrialTimeout
 
-__all__ = ["RunLoop", "RunEnds", "Flight", "trial_seed", "trial_seeds", "with_strategy_seconds", "BATCH_CAP"]
+__all__ = ["RunLoop", "RunEnds", "Flight", "with_strategy_seconds", "BATCH_CAP"]
 
 #: Largest number of suggestions requested in one ``ask`` from strategies without a limit:
 #: large enough to amortise per-call costs, small enough to keep cost budgets tight.
 BATCH_CAP = 1024
-
-
-def trial_seed(problem_seed: int, index: int) -> int:
-    """Seed for trial ``index`` of a run: a SplitMix64 hash of the run's problem seed and index.
-
-    A hash rather than ``SeedSequence.spawn`` because it costs well under a microsecond, and
-    the runner derives one per trial.
-    """
-    return mix64(problem_seed + (index + 1) * GOLDEN_GAMMA) >> 1  # 63 bits: fits a signed int64 column
-
-
-def trial_seeds(problem_seed: int, indices: Sequence[int]) -> list[int]:
-    """:func:`trial_seed` of many trial indices at once (the same values, vectorised)."""
-    if len(indices) < 8:
-        return [trial_seed(problem_seed, i) for i in indices]
-    steps = (np.asarray(indices, np.uint64) + np.uint64(1)) * np.uint64(GOLDEN_GAMMA)  # wraps modulo 2**64
-    return (mix64_array(steps + np.uint64(problem_seed & 0xFFFFFFFFFFFFFFFF)) >> np.uint64(1)).tolist()
 
 
 #: The fields of a trial in order, read in one C-level call (copying a trial with another

@@ -20,7 +20,8 @@ from harness.durations import DurationModel
 from harness.event_loop import drive_events
 from harness.protocols import Budget, Problem, Strategy
 from harness.records import RunOutcome
-from harness.run_loop import BATCH_CAP, RunEnds, RunLoop, trial_seed, trial_seeds, with_strategy_seconds
+from harness.run_loop import BATCH_CAP, RunEnds, RunLoop, with_strategy_seconds
+from harness.seeding import trial_seed, trial_seeds
 from harness.trial_evaluation import evaluate_one, traceback_text
 from harness.trial_timeout import TrialTimeout
 
