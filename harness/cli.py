@@ -34,7 +34,13 @@ class UsageError(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="harness", description="Benchmark hyperparameter-optimisation strategies.")
     sub = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_results_commands, _add_registry_commands, _add_table_commands, _add_paper_command):
+        add(sub)
+    return parser
 
+
+def _add_results_commands(sub) -> None:
+    """``run``, ``report`` and ``prune``: what makes, rebuilds and trims a results directory."""
     run = sub.add_parser("run", help="run (or resume) a suite and write its report")
     run.add_argument("suite", help="suite file (TOML)")
     run.add_argument("--executor", choices=("ray", "serial"), help="override the suite's executor (default: ray)")
@@ -57,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="keep the runs of the current suite, remove every other stored run")
     prune.add_argument("--yes", action="store_true", help="remove them (without it: only list what would go)")
 
+
+def _add_registry_commands(sub) -> None:
+    """``list`` and ``show``: the registries, and the failures of a results directory."""
     listing = sub.add_parser("list", help="list registered problems or strategies")
     listing.add_argument("what", choices=("problems", "strategies"))
 
@@ -65,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--failures", action="store_true", help="list failed runs and trials of NAME (a results "
                       "directory) with their tracebacks")
 
+
+def _add_table_commands(sub) -> None:
+    """``tabulate`` and ``coco``: a tabular benchmark, and COCO's post-processing."""
     tab = sub.add_parser("tabulate", help="build (or resume) a table of learning curves of a problem (Sobol configs x seeds)")
     tab.add_argument("problem")
     tab.add_argument("--configs", type=int, required=True, help="number of Sobol configurations")
@@ -80,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     coco.add_argument("results", help="results directory, e.g. results/bbob")
     coco.add_argument("--output", help="cocopp's output folder (default: RESULTS/report/cocopp)")
 
+
+def _add_paper_command(sub) -> None:
+    """``paper``: the paper suite and the suites of its sections."""
     paper = sub.add_parser("paper", help="rerun or reuse the paper suite and regenerate the paper's figures and tables")
     paper.add_argument("--rerun", action="store_true", help="rerun the suite even if results are stored")
     paper.add_argument("--suite", default="suites/paper.toml", help="the paper suite (default: suites/paper.toml)")
@@ -95,7 +110,6 @@ def _parser() -> argparse.ArgumentParser:
     paper.add_argument("--no-lc", action="store_true", help="leave the learning-curve section as it is")
     paper.add_argument("--executor", choices=("ray", "serial"), help="override the suite's executor")
     paper.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

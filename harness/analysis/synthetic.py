@@ -43,7 +43,6 @@ def synthetic_trials(n_problems: int = 4, strategies: dict[str, float] | None = 
     """
     strategies = dict(DEFAULT_SKILLS if strategies is None else strategies)
     rng = np.random.default_rng(seed)
-    max_dim = max(dimensions)
     runs = [(p, s, r) for p in range(n_problems) for s in strategies for r in range(repetitions)]
     n_runs = len(runs)
     n = n_runs * trials
@@ -52,18 +51,7 @@ def synthetic_trials(n_problems: int = 4, strategies: dict[str, float] | None = 
     skill = np.repeat([strategies[s] for _, s, _ in runs], trials)
     reps = np.repeat([r for _, _, r in runs], trials)
     t = np.tile(np.arange(trials), n_runs)
-
-    kind = p_idx % 3  # 0: known optimum, 1: real task (no optimum), 2: noisy with optimum
-    scale = 10.0 ** (p_idx % 4)
-    optimum = np.where(kind == 1, np.nan, 0.5 * p_idx)
-    base = np.where(kind == 1, 0.1, optimum)
-    u = rng.random(n)
-    true = base + scale * u ** (1.0 + skill * (t + 1) / trials)
-    noisy = kind == 2
-    value = np.where(noisy, true + 0.01 * scale * rng.standard_normal(n), true)
-    failed = rng.random(n) < fail_rate
-    value = np.where(failed, np.nan, value)
-    test_value = np.where(kind == 1, true + 0.05 * rng.random(n), np.nan)
+    values = _values(rng, p_idx, skill, t, trials, fail_rate)
 
     names = np.array([f"p{p}" for p in range(n_problems)])[p_idx]
     dims = np.array(dimensions)[p_idx % len(dimensions)]
@@ -81,22 +69,21 @@ def synthetic_trials(n_problems: int = 4, strategies: dict[str, float] | None = 
         "trial": t,
         "config": "{}",
     }
-    for j in range(max_dim):
+    for j in range(max(dimensions)):
         frame[f"param_x{j}"] = np.where(j < dims, rng.random(n), np.nan)
-    cost = np.ones(n)
     frame.update({
         "fidelity": np.nan,
-        "value": value,
-        "test_value": test_value,
-        "noise_free_value": np.where(noisy & ~failed, true, np.nan),
-        "cost": cost,
+        "value": values["value"],
+        "test_value": values["test_value"],
+        "noise_free_value": values["noise_free_value"],
+        "cost": np.ones(n),
         "cum_cost": t + 1.0,
         "eval_seconds": 0.001,
         "strategy_seconds": 0.001,
-        "status": np.where(failed, "failed", "ok"),
+        "status": np.where(values["failed"], "failed", "ok"),
         "error": None,
         "info": "{}",
-        "optimum": optimum,
+        "optimum": values["optimum"],
         "reference": np.nan,
         "budget": float(trials),
         "budget_kind": "evaluations",
@@ -104,3 +91,21 @@ def synthetic_trials(n_problems: int = 4, strategies: dict[str, float] | None = 
         "run_error": None,
     })
     return pd.DataFrame(frame)
+
+
+def _values(rng: np.random.Generator, p_idx: np.ndarray, skill: np.ndarray, t: np.ndarray, trials: int,
+            fail_rate: float) -> dict[str, np.ndarray]:
+    """Observed, test and noise-free values, optima and failures of every trial, shape ``(n,)``."""
+    n = len(p_idx)
+    kind = p_idx % 3  # 0: known optimum, 1: real task (no optimum), 2: noisy with optimum
+    scale = 10.0 ** (p_idx % 4)
+    optimum = np.where(kind == 1, np.nan, 0.5 * p_idx)
+    base = np.where(kind == 1, 0.1, optimum)
+    u = rng.random(n)
+    true = base + scale * u ** (1.0 + skill * (t + 1) / trials)
+    noisy = kind == 2
+    value = np.where(noisy, true + 0.01 * scale * rng.standard_normal(n), true)
+    failed = rng.random(n) < fail_rate
+    return {"value": np.where(failed, np.nan, value), "failed": failed, "optimum": optimum,
+            "test_value": np.where(kind == 1, true + 0.05 * rng.random(n), np.nan),
+            "noise_free_value": np.where(noisy & ~failed, true, np.nan)}

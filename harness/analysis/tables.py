@@ -189,9 +189,19 @@ def write_tables(analysis, out_dir) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     level = analysis.headline_level
     when = _level_text(analysis, level)
+    gradient = gradient_strategies(analysis)
+    paths = _value_tables(analysis, level, when, gradient, out_dir)
+    paths += _ranks_table(analysis, gradient, out_dir)
+    paths += _pairwise_tables(analysis, level, when, out_dir)
+    paths += _friedman_table(analysis, out_dir)
+    paths += _art_table(analysis, out_dir, gradient)
+    return paths
+
+
+def _value_tables(analysis, level, when: str, gradient, out_dir: Path) -> list[Path]:
+    """``final_regret``, ``scores`` and (with test values) ``test_regret`` at ``level``."""
     summary = analysis.final_summary[analysis.final_summary["level"] == level]
     marks = baseline_marks(analysis, level)
-    gradient = gradient_strategies(analysis)
     paths: list[Path] = []
     note = _mark_note(analysis, level)
 
@@ -227,21 +237,19 @@ def write_tables(analysis, out_dir) -> list[Path]:
             "test value observed; lower is better, best in bold).", "test_regret",
             _wide_blocks(test, "min", None, format_number, gradient, "Strategy")),
             summary[["problem", "strategy", "median_test_regret"]].dropna())
+    return paths
 
+
+def _ranks_table(analysis, gradient, out_dir: Path) -> list[Path]:
     ranks = analysis.average_ranks.pivot(index="strategy", columns="level",
                                          values="average_rank").sort_index()
     ranks.columns = [str(v) if isinstance(v, str) else f"{v:g}" for v in ranks.columns]
-    paths += _write(out_dir, "average_ranks", _float_table(
+    return _write(out_dir, "average_ranks", _float_table(
         "Average rank over problems at each budget level (columns; all = mean over levels; "
         "1 = best, best in bold; ties share the average rank). Strategies that ran on only "
         "some problems are left out.", "average_ranks",
         _wide_blocks(ranks, "min", None, lambda v: f"{v:.2f}", gradient, "Strategy")),
         analysis.average_ranks)
-
-    paths += _pairwise_tables(analysis, level, when, out_dir)
-    paths += _friedman_table(analysis, out_dir)
-    paths += _art_table(analysis, out_dir, gradient)
-    return paths
 
 
 def _p_cell(p: float, alpha: float) -> str:

@@ -31,7 +31,6 @@ class CDInputs:
     """What the critical-difference diagram draws."""
 
     avg_ranks: pd.Series
-    cd: float | None
     cliques: list[list[str]]
     friedman_p: float
     n_problems: int
@@ -119,7 +118,7 @@ def _analysis_cd(analysis) -> CDInputs | None:
     ranks = avg.set_index("strategy")["average_rank"].astype(float)
     n = int(row["n_problems"])
     if n < 2:
-        return CDInputs(ranks, None, [], float(row["pvalue"]), n,
+        return CDInputs(ranks, [], float(row["pvalue"]), n,
                         "Only one problem: ranks are shown, no test is possible.")
     pw = analysis.pairwise
     family = int(pw["family_size"].max()) if len(pw) else 0
@@ -127,7 +126,7 @@ def _analysis_cd(analysis) -> CDInputs | None:
             f"{int(row['k_strategies'])}. Bars join strategies that no Wilcoxon signed-rank test "
             f"separates (Holm over all {family} pairs).")
     cliques = analysis.cliques.get(float(level), [])
-    return CDInputs(ranks, None, [list(c) for c in cliques], float(row["pvalue"]), n, note)
+    return CDInputs(ranks, [list(c) for c in cliques], float(row["pvalue"]), n, note)
 
 
 def _p(p: float) -> str:

@@ -216,7 +216,7 @@ def draw_suite_figures(gallery: Gallery, result: "bridge.Result") -> None:
     if ranks is not None and len(ranks) and ranks["strategy"].nunique() > 1:
         gallery.rank_over_budget(ranks)
     if result.cd is not None:
-        gallery.cd_diagram(result.cd.avg_ranks, result.cd.cd, result.cd.cliques, result.cd.note)
+        gallery.cd_diagram(result.cd.avg_ranks, result.cd.cliques, result.cd.note)
     if result.ecdf is not None and len(result.ecdf):
         gallery.runtime_ecdf(result.ecdf, "evaluations", "Targets: 51 precisions per problem, log-spaced over 8 decades below the problem's typical first-trial regret; one panel per dimension and budget unit (evaluations, or full-fidelity cost for cost budgets), never pooled.")
     scores = result.score_matrix

@@ -4,7 +4,7 @@ Strategies are placed on an axis of average ranks (1 = best, on the left), and g
 strategies that no pairwise test separates are joined by thick horizontal bars. The groups
 come from the all-pairs Wilcoxon-Holm decisions of :mod:`harness.analysis.decisions` (as
 autorank draws them), not from a Nemenyi critical difference, so the diagram and the pairwise
-table cannot disagree; a CD bar is drawn only when a caller passes one.
+table cannot disagree.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ __all__ = ["cd_diagram_figure"]
 
 def cd_diagram_figure(
     avg_ranks: Mapping[str, float] | pd.Series,
-    cd: float | None,
     styles: Mapping[str, Style],
     *,
     cliques: Iterable[Sequence[str]] | None = None,
@@ -35,8 +34,6 @@ def cd_diagram_figure(
     ----------
     avg_ranks : mapping or Series
         Average rank per strategy (over problems, or over problems and budgets).
-    cd : float or None
-        Nemenyi critical difference (drawn as a scale bar; omitted when None).
     styles : mapping
         Strategy styles (the marker on the axis and the label colour).
     cliques : iterable of sequences of str, optional
@@ -70,17 +67,22 @@ def cd_diagram_figure(
     for t in range(lo, hi + 1):
         ax.plot([t, t], [0, 0.05], color="black", linewidth=0.7)
         ax.text(t, 0.08, str(t), ha="center", va="bottom", fontsize=6)
-    if cd is not None and np.isfinite(cd):
-        ax.plot([lo, lo + cd], [0.38, 0.38], color="black", linewidth=1.0)
-        for end in (lo, lo + cd):
-            ax.plot([end, end], [0.34, 0.42], color="black", linewidth=1.0)
-        ax.text(lo + cd / 2, 0.44, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=6)
 
     # Clique bars just below the axis.
     for y, clique in zip(clique_y, cliques):
         ax.plot([ranks[clique[0]] - 0.04, ranks[clique[-1]] + 0.04], [y, y], color="black", linewidth=2.2, solid_capstyle="round")
+    _draw_labels(ax, order, ranks, styles, (lo, hi), first_row)
+    if title:
+        ax.set_title(title, fontsize=6)
+    fig.tight_layout()
+    return fig
 
-    # Labels: the better half to the left edge, the rest to the right edge, text on the line.
+
+def _draw_labels(ax, order: list[str], ranks: Mapping[str, float], styles: Mapping[str, Style],
+                 span: tuple[int, int], first_row: float) -> None:
+    """Each strategy's label: the better half to the left edge, the rest to the right edge, text on the line."""
+    lo, hi = span
+    k, half = len(order), (len(order) + 1) // 2
     for i, name in enumerate(order):
         left = i < half
         row = i if left else k - 1 - i
@@ -100,7 +102,3 @@ def cd_diagram_figure(
             fontsize=6,
             color=color,
         )
-    if title:
-        ax.set_title(title, fontsize=6)
-    fig.tight_layout()
-    return fig

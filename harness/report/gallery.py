@@ -110,14 +110,14 @@ class Gallery:
             lambda: rank_over_budget_figure(ranks, self.styles, xlabel="fraction of budget"),
         )
 
-    def cd_diagram(self, avg_ranks: pd.Series, cd: float | None, cliques, title: str) -> None:
+    def cd_diagram(self, avg_ranks: pd.Series, cliques, title: str) -> None:
         """Critical-difference diagram of the final average ranks."""
         self.draw(
             "cd_diagram",
             "Critical-difference diagram (Demsar 2006): average ranks over problems at the full "
             "budget; strategies joined by a bar are not significantly different. "
             + title,
-            lambda: cd_diagram_figure(avg_ranks, cd, self.styles, cliques=cliques),
+            lambda: cd_diagram_figure(avg_ranks, self.styles, cliques=cliques),
         )
 
     def runtime_ecdf(self, ecdf: pd.DataFrame, xlabel: str, caption_extra: str = "", name: str = "runtime_ecdf") -> None:
@@ -162,21 +162,7 @@ class Gallery:
             space, problem_obj, exact = _safe(lambda: run_views.run_problem(run, spec)) or (None, None, False)
             imp = _safe(lambda: run_views.importance(trials, space=space))
             params = run_views.param_columns(run)
-            if imp is not None and len(imp) >= 2:
-                # The two most important parameters, drawn in the space's order (x before y).
-                top = set(imp["parameter"][:2])
-                pair = [c[len("param_") :] for c in params if c[len("param_") :] in top]
-            else:
-                pair = [c[len("param_") :] for c in params[:2]]
-            numeric = [c[len("param_"):] for c in params if pd.api.types.is_numeric_dtype(run[c])]
-            if not all(p in numeric for p in pair):
-                # A categorical among the most important: draw the two most important numeric
-                # parameters, one panel per value of the categorical.
-                ranked = list(imp["parameter"]) if imp is not None else []
-                pair = [p for p in ranked if p in numeric][:2] or numeric[:2]
-                pair = [c[len("param_"):] for c in params if c[len("param_"):] in pair]
-            categorical = [c[len("param_"):] for c in params if c[len("param_"):] not in numeric]
-            branch = categorical[0] if categorical else None
+            pair, branch = _contour_axes(run, params, imp)
             if len(pair) == 2 and all(pd.api.types.is_numeric_dtype(run[f"param_{p}"]) for p in pair):
                 true = (" (true objective on a grid)" if exact and len(space.names) == 2
                         else " (interpolated from every run's samples)")
@@ -205,6 +191,26 @@ class Gallery:
                     "surrogate (50 trees, seed 0) fitted to the trials of all runs (a seeded sample of up to 1,000).",
                     lambda: run_views.importance_figure(imp, title=problem),
                 )
+
+
+def _contour_axes(run: pd.DataFrame, params: list[str], imp: pd.DataFrame | None) -> tuple[list[str], str | None]:
+    """The two parameters a contour is drawn over, and the categorical whose values get a
+    panel each (None without one)."""
+    if imp is not None and len(imp) >= 2:
+        # The two most important parameters, drawn in the space's order (x before y).
+        top = set(imp["parameter"][:2])
+        pair = [c[len("param_") :] for c in params if c[len("param_") :] in top]
+    else:
+        pair = [c[len("param_") :] for c in params[:2]]
+    numeric = [c[len("param_"):] for c in params if pd.api.types.is_numeric_dtype(run[c])]
+    if not all(p in numeric for p in pair):
+        # A categorical among the most important: draw the two most important numeric
+        # parameters, one panel per value of the categorical.
+        ranked = list(imp["parameter"]) if imp is not None else []
+        pair = [p for p in ranked if p in numeric][:2] or numeric[:2]
+        pair = [c[len("param_"):] for c in params if c[len("param_"):] in pair]
+    categorical = [c[len("param_"):] for c in params if c[len("param_"):] not in numeric]
+    return pair, (categorical[0] if categorical else None)
 
 
 def _safe(make):
