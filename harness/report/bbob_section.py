@@ -22,6 +22,7 @@ from harness.analysis.bbob_ecdf import COCO_TARGETS, bbob_ecdf, bbob_runtimes, h
 from harness.analysis.tables import escape as latex_escape
 from harness.report.figures import legend_handles, panel_grid, save_figure
 from harness.report.palette import Style, strategy_styles
+from harness.report.paper_files import wide_figure, write_generated
 
 __all__ = ["BBOB_FIGURE", "bbob_ecdf_figure", "draw_bbob_figure", "bbob_paragraph", "write_paper_section"]
 
@@ -193,11 +194,5 @@ def write_paper_section(df: pd.DataFrame, paper_dir: Path, suite_name: str) -> l
         "$f - f_\\mathrm{opt} \\in 10^{[-8..2]}$ and runtime in evaluations per dimension, "
         "drawn by our report; \\texttt{harness coco} draws cocopp's from the same runs, and a test "
         "checks that cocopp's ECDF and aRT equal ours. " + latex_escape(text) + "\n\n"
-        "\\begin{figure*}[t]\n\\centering\n"
-        f"\\includegraphics[width=0.8\\textwidth]{{{BBOB_FIGURE}}}\n"
-        f"\\caption{{{LATEX_CAPTION}}}\n\\label{{fig:bbob-ecdf}}\n"
-        "\\end{figure*}\n")
-    generated = Path(paper_dir) / "generated"
-    generated.mkdir(parents=True, exist_ok=True)
-    (generated / "bbob.tex").write_text(tex)
-    return [paths["pdf"], paths["png"], generated / "bbob.tex"]
+        + wide_figure(BBOB_FIGURE, LATEX_CAPTION, "fig:bbob-ecdf"))
+    return [paths["pdf"], paths["png"], write_generated(paper_dir, "bbob.tex", tex)]

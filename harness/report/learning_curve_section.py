@@ -22,6 +22,7 @@ import pandas as pd
 from harness.analysis.tables import escape as latex_escape
 from harness.report.figures import legend_handles, panel_grid, save_figure
 from harness.report.palette import strategy_styles
+from harness.report.paper_files import wide_figure, write_generated
 
 __all__ = ["LC_FIGURE", "has_learning_curves", "incumbents_over_time", "time_to_target", "lc_figure",
            "lc_paragraph", "write_paper_section"]
@@ -188,11 +189,5 @@ def write_paper_section(df: pd.DataFrame, paper_dir: Path, suite_name: str) -> l
         "fitted when the problem is created from the table that \\texttt{harness tabulate lcnet-digits} "
         "built by training the real network; a config asked again at more epochs continues its curve and is "
         "charged only the extra epochs. " + latex_escape(" ".join(lc_paragraph(df))) + "\n\n"
-        "\\begin{figure*}[t]\n\\centering\n"
-        f"\\includegraphics[width=0.8\\textwidth]{{{LC_FIGURE}}}\n"
-        f"\\caption{{{LATEX_CAPTION}}}\n\\label{{fig:learning-curves}}\n"
-        "\\end{figure*}\n")
-    generated = Path(paper_dir) / "generated"
-    generated.mkdir(parents=True, exist_ok=True)
-    (generated / "learning_curves.tex").write_text(tex)
-    return [paths["pdf"], paths["png"], generated / "learning_curves.tex"]
+        + wide_figure(LC_FIGURE, LATEX_CAPTION, "fig:learning-curves"))
+    return [paths["pdf"], paths["png"], write_generated(paper_dir, "learning_curves.tex", tex)]

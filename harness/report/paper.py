@@ -37,6 +37,7 @@ from harness.analysis.metrics import references
 from harness.analysis.tables import escape as latex_escape  # the one LaTeX escaper, shared with the tables
 from harness.report.analysis_bridge import summary_sentences
 from harness.report.build import Report
+from harness.report.paper_files import write_generated
 from harness.report.sections import environment_table
 from harness.splits import split_of
 
@@ -200,8 +201,6 @@ def write_paper(report: Report, paper_dir: str | Path) -> Path:
         shutil.rmtree(paper_dir / sub, ignore_errors=True)
     _copy_figures(report.out_dir / "figures", paper_dir / "figures")
     paper_tables(report.out_dir / "tables", paper_dir / "tables")
-    generated = paper_dir / "generated"
-    generated.mkdir(parents=True, exist_ok=True)
     for name, render in GENERATED.items():
-        (generated / name).write_text(render(report))
+        write_generated(paper_dir, name, render(report))
     return paper_dir
