@@ -27,7 +27,7 @@ from harness.protocols import Evaluation, Problem
 from harness.registry import problem
 from harness.space import Float, Space, SpaceError
 
-__all__ = ["BBOB", "BBOB_DIMENSIONS", "BBOB_FUNCTIONS", "INSTALL_HINT", "parse_bbob_name", "require_cocoex"]
+__all__ = ["BBOB", "BBOB_DIMENSIONS", "BBOB_FUNCTIONS", "CocoEvaluation", "INSTALL_HINT", "parse_bbob_name", "require_cocoex"]
 
 #: Dimensions of COCO's bbob suite (cocopp's figures assume these).
 BBOB_DIMENSIONS = (2, 3, 5, 10, 20, 40)
@@ -65,8 +65,35 @@ def parse_bbob_name(name: str) -> tuple[int, int] | None:
     return None if match is None else (int(match.group(1)), int(match.group(2)))
 
 
+class CocoEvaluation:
+    """Evaluation by COCO's own C code of ``self._coco``, a whole batch validated at once.
+
+    Shared by the BBOB problems here and :mod:`problems.coco.bbob_mixint`; a subclass builds
+    ``_coco`` and ``to_array`` (configs -> a validated ``(n, d)`` array). COCO's noiseless
+    functions ignore ``fidelity`` and ``seed``.
+    """
+
+    def value_at(self, X: np.ndarray) -> np.ndarray:
+        """COCO's values at the rows of an ``(n, d)`` array."""
+        f = self._coco
+        return np.fromiter((f(x) for x in np.asarray(X, dtype=float)), dtype=float, count=len(X))
+
+    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None, seed: int = 0) -> Evaluation:
+        """Evaluate one config (BBOB noiseless functions ignore ``fidelity`` and ``seed``)."""
+        return self.evaluate_batch([config])[0]
+
+    def evaluate_batch(
+        self,
+        configs: Sequence[Mapping[str, Any]],
+        fidelities: Sequence[float | None] | None = None,
+        seeds: Sequence[int] | None = None,
+    ) -> list[Evaluation]:
+        """Evaluate a whole batch: one validation, then COCO's C code row by row."""
+        return [Evaluation(value=v) for v in self.value_at(self.to_array(configs)).tolist()]
+
+
 @problem("bbob-f{function}-{dim}d", example="bbob-f1-2d")
-class BBOB(Problem):
+class BBOB(CocoEvaluation, Problem):
     """BBOB noiseless function f_function in ``dim`` dimensions, evaluated by COCO (cocoex).
 
     Parameters ``x0 .. x{d-1}`` are floats in COCO's box [-5, 5]; the minimiser of every
@@ -141,20 +168,3 @@ class BBOB(Problem):
             raise SpaceError(f"Parameter 'x{j}' of '{self.name}' must be in [-5, 5]. Got {X[i, j]!r}.")
         return X
 
-    def value_at(self, X: np.ndarray) -> np.ndarray:
-        """COCO's values at the rows of an ``(n, d)`` array."""
-        f = self._coco
-        return np.fromiter((f(x) for x in np.asarray(X, dtype=float)), dtype=float, count=len(X))
-
-    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None, seed: int = 0) -> Evaluation:
-        """Evaluate one config (BBOB noiseless functions ignore ``fidelity`` and ``seed``)."""
-        return self.evaluate_batch([config])[0]
-
-    def evaluate_batch(
-        self,
-        configs: Sequence[Mapping[str, Any]],
-        fidelities: Sequence[float | None] | None = None,
-        seeds: Sequence[int] | None = None,
-    ) -> list[Evaluation]:
-        """Evaluate a whole batch: one validation, then COCO's C code row by row."""
-        return [Evaluation(value=v) for v in self.value_at(self.to_array(configs)).tolist()]

@@ -25,11 +25,11 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from harness.protocols import Evaluation, Problem
+from harness.protocols import Problem
 from harness.registry import problem
 from harness.space import Float, Int, Space, SpaceError
 
-from problems.coco.bbob import BBOB_FUNCTIONS, FUNCTION_NAMES, SEED_INSTANCES, require_cocoex
+from problems.coco.bbob import BBOB_FUNCTIONS, FUNCTION_NAMES, SEED_INSTANCES, CocoEvaluation, require_cocoex
 
 __all__ = ["BBOBMixint", "MIXINT_DIMENSIONS", "SCALING_FACTORS"]
 
@@ -41,7 +41,7 @@ SCALING_FACTORS = (1, 1e-3, 1e-1, 1e-1, 1, 1e-2, 1, 1e-2, 1e-2, 1e-3, 1e-2, 1e-4
 
 
 @problem("bbob-mixint-f{function}-{dim}d", example="bbob-mixint-f1-5d")
-class BBOBMixint(Problem):
+class BBOBMixint(CocoEvaluation, Problem):
     """Mixed-integer BBOB function f_function in ``dim`` dimensions, evaluated by COCO (cocoex).
 
     Parameters ``x0 .. x{d-1}``: the first ``0.8 d`` are integers with COCO's bounds, the rest
@@ -120,20 +120,3 @@ class BBOBMixint(Problem):
                              f"[{self._lower[j]:g}, {self._upper[j]:g}]. Got {X[i, j]!r}.")
         return X
 
-    def value_at(self, X: np.ndarray) -> np.ndarray:
-        """COCO's values at the rows of an ``(n, d)`` array."""
-        f = self._coco
-        return np.fromiter((f(x) for x in np.asarray(X, dtype=float)), dtype=float, count=len(X))
-
-    def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None, seed: int = 0) -> Evaluation:
-        """Evaluate one config (noiseless: ``fidelity`` and ``seed`` are ignored)."""
-        return self.evaluate_batch([config])[0]
-
-    def evaluate_batch(
-        self,
-        configs: Sequence[Mapping[str, Any]],
-        fidelities: Sequence[float | None] | None = None,
-        seeds: Sequence[int] | None = None,
-    ) -> list[Evaluation]:
-        """Evaluate a whole batch: one validation, then COCO's C code row by row."""
-        return [Evaluation(value=v) for v in self.value_at(self.to_array(configs)).tolist()]
