@@ -203,7 +203,7 @@ def optuna_gp_latency(n_trials: int = 205, window: int = 10) -> list[float] | No
     if drive is None:
         return None
     outcome = drive(problem, strategy, Budget(n_trials), seed=0)
-    return [t.strategy_seconds for t in outcome.trials[-window:]]
+    return outcome.strategy_seconds_of_trials()[-window:]
 
 
 def main() -> None:

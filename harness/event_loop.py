@@ -38,6 +38,7 @@ completion order (cancelled ones last).
 from __future__ import annotations
 
 import heapq
+from heapq import heappop, heappush
 import inspect
 import math
 import time
@@ -179,7 +180,7 @@ class _EventRun:
         finally:
             self._cancel()
         return RunOutcome(tuple(self.loop.trials), status, error, time.perf_counter() - self.started, traceback,
-                          self.clock, self.workers)
+                          self.clock, self.workers, tuple(self.loop.strategy_seconds))
 
     def _cycle(self) -> None:
         engine, flights, ready, real = self.engine, self.flights, self.ready, self.real
@@ -255,19 +256,21 @@ class _EventRun:
     def _start(self, n: int) -> None:
         """Start up to ``n`` waiting suggestions on the lowest free workers."""
         ready, free, flights, schedule = self.ready, self.free, self.flights, self.engine.schedule
-        budget = self.budget if self.budget.kind == "cost" else None
-        in_flight, now = len(flights), self.now
-        for j in range(min(n, len(ready))):
-            if budget is not None and self.committed >= budget.amount:
+        limit = self.budget.amount if self.budget.kind == "cost" else math.inf
+        index, committed, now = self.next_index, self.committed, self.now
+        pending = len(flights)
+        for _ in range(min(n, len(ready))):
+            if committed >= limit:
                 break  # the rest would start past the budget (the crossing trial ran)
             suggestion, share, result, cost, duration = ready.popleft()
-            flight = Flight(self.next_index, suggestion, heapq.heappop(free), now, math.nan, in_flight + j, share,
-                             cost, result)
-            self.next_index += 1
-            self.committed += cost
-            flights[flight.index] = flight
+            flight = Flight(index, suggestion, heappop(free), now, math.nan, pending, share, cost, result)
+            flights[index] = flight
             schedule(flight, duration)
-        if budget is not None and self.committed >= budget.amount and not self.real:
+            index += 1
+            pending += 1
+            committed += cost
+        self.next_index, self.committed = index, committed
+        if committed >= limit and not self.real:
             # Spent for good. (On the real clock in-flight trials count at an estimate until they
             # end, so room may open again, for the suggestions already asked.)
             ready.clear()
@@ -275,10 +278,11 @@ class _EventRun:
     def _complete(self, done: list[int], end: float) -> None:
         """Record the trials that ended at ``end`` and tell them to the strategy."""
         loop, flights, free, real = self.loop, self.flights, self.free, self.real
+        make_trial = loop.make_trial
         trials, shares = [], []
         for index in done:
             flight = flights.pop(index)
-            heapq.heappush(free, flight.worker)
+            heappush(free, flight.worker)
             result = flight.result
             suggestion = flight.suggestion
             gradient = _gradient(loop, suggestion, result) if suggestion.want_gradient else None
@@ -286,8 +290,8 @@ class _EventRun:
             if real:  # the estimate it started with gives way to what the problem reported
                 cost = loop.cost_of(suggestion, result.evaluation)
                 self.committed += cost - flight.cost
-            trials.append(loop.make_trial(index, suggestion, result, gradient, cost, 0.0, flight.worker, flight.start,
-                                          end if real else flight.end, flight.pending_at_ask))
+            trials.append(make_trial(index, suggestion, result, gradient, cost, flight.ask_share, flight.worker,
+                                     flight.start, end if real else flight.end, flight.pending_at_ask))
             shares.append(flight.ask_share)
         tell_seconds, failure = loop.tell(trials, shares, time.perf_counter())
         if failure is not None:
@@ -318,6 +322,7 @@ class _EventRun:
                                     flight.ask_share, worker=flight.worker, start_time=flight.start, end_time=stop_at,
                                     pending_at_ask=flight.pending_at_ask)
             loop.trials.append(trial)
+            loop.strategy_seconds.append(flight.ask_share)
             loop.spent += trial.cost
         flights.clear()
 

@@ -11,9 +11,7 @@ kept is a copy carrying its share of the strategy's time.
 from __future__ import annotations
 
 import math
-import operator
 import time
-from dataclasses import fields
 from typing import Any, Sequence
 
 from harness.protocols import Budget, Evaluation, Problem, Status, Strategy, Suggestion, Trial, default_cost
@@ -23,23 +21,11 @@ from harness.space import SpaceError
 from harness.trial_evaluation import describe_exception, evaluate_single, judge, traceback_text
 from harness.trial_timeout import TrialAlarm, TrialTimeout
 
-__all__ = ["RunLoop", "RunEnds", "Flight", "with_strategy_seconds", "BATCH_CAP"]
+__all__ = ["RunLoop", "RunEnds", "Flight", "BATCH_CAP"]
 
 #: Largest number of suggestions requested in one ``ask`` from strategies without a limit:
 #: large enough to amortise per-call costs, small enough to keep cost budgets tight.
 BATCH_CAP = 1024
-
-
-#: The fields of a trial in order, read in one C-level call (copying a trial with another
-#: ``strategy_seconds`` costs one constructor call, a fraction of ``dataclasses.replace``).
-_TRIAL_FIELDS = operator.attrgetter(*(f.name for f in fields(Trial)))
-_STRATEGY_SECONDS = [f.name for f in fields(Trial)].index("strategy_seconds")
-
-
-def with_strategy_seconds(trial: Trial, seconds: float) -> Trial:
-    """A copy of ``trial`` whose ``strategy_seconds`` is ``seconds`` (the original is untouched)."""
-    values = _TRIAL_FIELDS(trial)
-    return Trial(*values[:_STRATEGY_SECONDS], seconds, *values[_STRATEGY_SECONDS + 1:])
 
 
 class RunLoop:
@@ -57,6 +43,8 @@ class RunLoop:
         self.seed = seed
         self.alarm = TrialAlarm(trial_timeout)
         self.trials: list[Trial] = []
+        #: Each kept trial's share of the strategy's ask and tell time (see :meth:`tell`).
+        self.strategy_seconds: list[float] = []
         self.spent = 0.0
         fidelity = problem.fidelity
         self.fidelity_high = None if fidelity is None else float(fidelity.high)
@@ -151,20 +139,23 @@ class RunLoop:
         return [evaluate_single(self.problem, self.alarm, s.config, f, seed, cost_budget)
                 for s, f, seed in zip(batch, fidelities, seeds)]
 
-    def make_trials(self, batch: Sequence[Suggestion], results: Sequence[Evaluated], first: int) -> list[Trial]:
+    def make_trials(self, batch: Sequence[Suggestion], results: Sequence[Evaluated], first: int,
+                    ask_share: float) -> list[Trial]:
         """Trials ``first, first + 1, ...`` of evaluated suggestions (the sequential loop's batch)."""
         gradients = self._gradients(batch, results)
-        return [self.make_trial(first + i, s, r, gradients[i]) for i, (s, r) in enumerate(zip(batch, results))]
+        make = self.make_trial
+        return [make(first + i, s, r, gradients[i], None, ask_share) for i, (s, r) in enumerate(zip(batch, results))]
 
     def tell(self, trials: list[Trial], ask_shares: Sequence[float], since: float) -> tuple[float, Exception | None]:
-        """Tell the strategy ``trials``, then keep them with their share of the strategy's time.
+        """Tell the strategy ``trials`` and keep them, with their share of the strategy's time.
 
-        The one home of evaluate-and-record for both loops. A trial's ``strategy_seconds`` is
-        its share of the ask that proposed it (``ask_shares``) plus an equal share of the time
-        since ``since`` (the tell, and whatever bookkeeping preceded it). The strategy sees
-        the trials before that time is known; the kept trials are fresh copies, never the
-        told ones altered. Returns the seconds since ``since`` and the exception ``tell``
-        raised, if any (the trials are kept either way).
+        The one home of evaluate-and-record for both loops. The trials carry their share of
+        the ask that proposed them (``ask_shares``) in ``strategy_seconds``; the time since
+        ``since`` (the tell, and whatever bookkeeping preceded it) is known only after the
+        strategy saw them, and a told trial is never altered, so each trial's complete share
+        (ask plus an equal part of that time) is kept beside it in :attr:`strategy_seconds`
+        (``RunOutcome.strategy_seconds``, the stored column). Returns the seconds since
+        ``since`` and the exception ``tell`` raised, if any (the trials are kept either way).
         """
         error = None
         try:
@@ -172,13 +163,16 @@ class RunLoop:
         except Exception as exc:  # noqa: BLE001 - the caller fails the run with it
             error = exc
         seconds = time.perf_counter() - since
+        if len(trials) == 1:  # the event loop's usual step: one completion at a time
+            trial = trials[0]
+            self.trials.append(trial)
+            self.strategy_seconds.append(ask_shares[0] + seconds)
+            self.spent += trial.cost
+            return seconds, error
         share = seconds / len(trials)
-        keep = self.trials.append
-        spent = self.spent
-        for trial, ask_share in zip(trials, ask_shares):
-            keep(with_strategy_seconds(trial, ask_share + share))
-            spent += trial.cost
-        self.spent = spent
+        self.trials += trials
+        self.strategy_seconds += [ask_share + share for ask_share in ask_shares]
+        self.spent += sum([t.cost for t in trials])
         return seconds, error
 
     def cost_of(self, suggestion: Suggestion, evaluation: Evaluation | None) -> float:

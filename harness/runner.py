@@ -20,13 +20,13 @@ from harness.durations import DurationModel
 from harness.event_loop import drive_events
 from harness.protocols import Budget, Problem, Strategy
 from harness.records import RunOutcome
-from harness.run_loop import BATCH_CAP, RunEnds, RunLoop, with_strategy_seconds
+from harness.run_loop import BATCH_CAP, RunEnds, RunLoop
 from harness.seeding import trial_seed, trial_seeds
 from harness.trial_evaluation import evaluate_one, traceback_text
 from harness.trial_timeout import TrialTimeout
 
 __all__ = ["RunOutcome", "RunEnds", "RunLoop", "TrialTimeout", "drive", "trial_seed", "trial_seeds", "evaluate_one",
-           "traceback_text", "with_strategy_seconds", "BATCH_CAP", "CLOCKS"]
+           "traceback_text", "BATCH_CAP", "CLOCKS"]
 
 #: Clocks of the event loop; ``None`` (no clock) is the untimed sequential loop.
 CLOCKS = ("simulated", "real")
@@ -101,13 +101,15 @@ def _drive_sequential(loop: RunLoop) -> RunOutcome:
                 if budget.kind == "cost":
                     results, batch = _within_cost(loop, batch, results)
                 since = time.perf_counter()
-                trials = loop.make_trials(batch, results, len(loop.trials))
-                _, failure = loop.tell(trials, [ask_seconds / len(trials)] * len(trials), since)
+                ask_share = ask_seconds / len(batch)
+                trials = loop.make_trials(batch, results, len(loop.trials), ask_share)
+                _, failure = loop.tell(trials, [ask_share] * len(trials), since)
                 if failure is not None:
                     raise loop.tell_failed(failure)
     except RunEnds as end:
         status, error, traceback = end.args
-    return RunOutcome(tuple(loop.trials), status, error, time.perf_counter() - started, traceback)
+    return RunOutcome(tuple(loop.trials), status, error, time.perf_counter() - started, traceback,
+                      strategy_seconds=tuple(loop.strategy_seconds))
 
 
 def _within_cost(loop: RunLoop, batch, results):

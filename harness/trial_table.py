@@ -65,7 +65,7 @@ def trials_table(record: RunRecord, problem: Problem | None, outcome: RunOutcome
     columns["cost"] = pa.array(costs, pa.float64())
     columns["cum_cost"] = pa.array(cumulative, pa.float64())
     columns["eval_seconds"] = pa.array([t.eval_seconds for t in trials], pa.float64())
-    columns["strategy_seconds"] = pa.array([t.strategy_seconds for t in trials], pa.float64())
+    columns["strategy_seconds"] = pa.array(outcome.strategy_seconds_of_trials(), pa.float64())
     # Whether the strategy received the problem's exact gradient with this trial: reports
     # mark such strategies, which see more than a black-box method does.
     columns["gradient_used"] = pa.array([getattr(t, "gradient", None) is not None for t in trials],
