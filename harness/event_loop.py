@@ -183,20 +183,20 @@ class _EventRun:
                           self.clock, self.workers, tuple(self.loop.strategy_seconds))
 
     def _cycle(self) -> None:
-        engine, flights, ready, real = self.engine, self.flights, self.ready, self.real
+        engine, flights, ready, real, room = self.engine, self.flights, self.ready, self.real, self._room
+        pop_completions, time_limit, start, complete = engine.pop_completions, self.time_limit, self._start, self._complete
         while True:
             if real:
                 self.now = engine.now()
-            n = self._room()
-            if n > 0 and len(ready) < n:
-                self._ask(n)
-            if not ready and not flights:
-                return  # exhausted: nothing to run and nothing to wait for
-            if n > 0 and ready:
-                self._start(n)
+            n = room()
+            if n > 0:
+                if len(ready) < n:
+                    self._ask(n)
+                if ready:
+                    start(n)
             if not flights:
-                return
-            end, done = engine.pop_completions(self.time_limit)
+                return  # exhausted (nothing to run and nothing to wait for) or spent
+            end, done = pop_completions(time_limit)
             if not done:
                 if math.isfinite(self.time_limit):
                     self.now = max(self.now, self.time_limit)
@@ -205,7 +205,7 @@ class _EventRun:
                 return  # the time budget ends with trials in flight
             if end > self.now:
                 self.now = end
-            self._complete(done, end)
+            complete(done, end)
 
     def _room(self) -> int:
         """How many trials may start now on the free workers."""
@@ -256,6 +256,7 @@ class _EventRun:
     def _start(self, n: int) -> None:
         """Start up to ``n`` waiting suggestions on the lowest free workers."""
         ready, free, flights, schedule = self.ready, self.free, self.flights, self.engine.schedule
+        heap = None if self.real else self.engine.heap  # the simulated clock's schedule, pushed to inline
         limit = self.budget.amount if self.budget.kind == "cost" else math.inf
         index, committed, now = self.next_index, self.committed, self.now
         pending = len(flights)
@@ -263,9 +264,14 @@ class _EventRun:
             if committed >= limit:
                 break  # the rest would start past the budget (the crossing trial ran)
             suggestion, share, result, cost, duration = ready.popleft()
-            flight = Flight(index, suggestion, heappop(free), now, math.nan, pending, share, cost, result)
+            if heap is None:
+                flight = Flight(index, suggestion, heappop(free), now, math.nan, pending, share, cost, result)
+                schedule(flight, duration)
+            else:
+                end = now + duration
+                flight = Flight(index, suggestion, heappop(free), now, end, pending, share, cost, result)
+                heappush(heap, (end, index))
             flights[index] = flight
-            schedule(flight, duration)
             index += 1
             pending += 1
             committed += cost
