@@ -4,8 +4,8 @@
 kept so far and the cost spent) and the steps :func:`harness.runner.drive`'s sequential loop
 and :mod:`harness.event_loop` are made of. A strategy that raises or breaks the protocol ends
 the run with :class:`RunEnds`; an objective that does is a failed trial
-(:mod:`harness.trial_evaluation`). Trials are frozen: a told trial is never altered; the one
-kept is a copy carrying its share of the strategy's time.
+(:mod:`harness.trial_evaluation`). Trials are frozen: the trial kept is the very record the
+strategy was told, never altered; its share of the tell's time is kept beside it.
 """
 
 from __future__ import annotations
