@@ -149,6 +149,7 @@ def study(problem_factory, names, seeds, budget, workers=1, cache: dict | None =
     and ``on_run(cache)`` is called after each (so an interrupted live study keeps its runs).
     """
     values, simulated = {}, 0.0
+    study.training_seconds = 0.0
     started = time.perf_counter()
     for name in names:
         values[name] = []
@@ -169,6 +170,7 @@ def study(problem_factory, names, seeds, budget, workers=1, cache: dict | None =
                     on_run(cache)
             if workers > 1:
                 simulated += max(getattr(t, "end_time", 0.0) or 0.0 for t in outcome.trials)
+                study.training_seconds += sum(t.end_time - t.start_time for t in outcome.trials)
     return values, simulated, time.perf_counter() - started
 
 
@@ -293,10 +295,15 @@ def main() -> None:
     if "study" in only:
         print("\n## a study the live task could not afford")
         budget = Budget(args.study_budget, "cost")
-        _, simulated, wall = study(LCNetSurrogate, STUDY_STRATEGIES, range(args.study_seeds), budget, workers=8)
+        c0 = time.process_time()
+        finals, simulated, wall = study(LCNetSurrogate, STUDY_STRATEGIES, range(args.study_seeds), budget, workers=8)
+        cpu = time.process_time() - c0
+        ranks = mean_ranks(finals)
+        for name in STUDY_STRATEGIES:
+            print(f"  {name:20s} median final full-fidelity value {np.median(finals[name]):.4f}, mean rank {ranks[name]:.2f}")
         print(f"{len(STUDY_STRATEGIES)} strategies x {args.study_seeds} seeds x 8 workers, {args.study_budget:g} full "
-              f"evaluations each: {simulated / 3600:.1f} simulated hours of training (8-worker makespans summed) "
-              f"in {wall:.1f} s wall")
+              f"evaluations each: {study.training_seconds / 3600:.1f} simulated hours of training (trial durations "
+              f"summed; {simulated / 3600:.1f} h of 8-worker makespans) in {wall:.1f} s wall, {cpu:.1f} s CPU")
 
 
 if __name__ == "__main__":

@@ -160,8 +160,14 @@ def test_the_simulated_clock_lasts_each_trials_predicted_training_time():
 
 def test_a_suite_that_sets_duration_seconds_overrides_the_trials_own_seconds(surrogate):
     from harness.event_loop import timing_options
+    from harness.protocols import Budget
+    from harness.records import RunSpec
 
-    spread_only = timing_options({"durations": {"duration_cv": 0.5}}, surrogate)["durations"]
-    fixed = timing_options({"durations": {"seconds": 4.0}}, surrogate)["durations"]
+    def spec(durations):
+        return RunSpec("s", "p", "lcnet-digits-surrogate", "asha", "asha", 0, 1, 2, Budget(3, "cost"), workers=4,
+                       durations=durations)
+
+    spread_only = timing_options(spec({"duration_cv": 0.5}), surrogate)["durations"]
+    fixed = timing_options(spec({"seconds": 4.0}), surrogate)["durations"]
     assert spread_only.trial_seconds and spread_only.seconds == surrogate.seconds_per_evaluation
     assert not fixed.trial_seconds and fixed.duration(0.5, seed=1, own_seconds=99.0) == 2.0

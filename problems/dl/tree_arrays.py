@@ -43,11 +43,15 @@ class TreeArrays:
         leaf = left < 0
         shift = np.repeat(starts, sizes)
         node = np.arange(len(left))
-        # A leaf points to itself, so rows that reached one stay there while deeper trees go on.
-        self.left = np.where(leaf, node, left + shift)
+        # scikit-learn builds trees depth first, so an internal node's left child is the next
+        # node: descending needs one gather (the right child), not two.
+        if not np.array_equal(left[~leaf] + shift[~leaf], node[~leaf] + 1):
+            raise ValueError("trees whose left children do not follow their parents are not supported")
+        # A leaf's threshold is -inf and its right child itself, so rows that reached one stay
+        # there while deeper trees go on.
         self.right = np.where(leaf, node, right + shift)
         self.feature = np.where(leaf, 0, np.concatenate([s.feature for s in structures])).astype(np.int64)
-        self.threshold = np.where(leaf, np.inf, np.concatenate([s.threshold for s in structures]))
+        self.threshold = np.where(leaf, -np.inf, np.concatenate([s.threshold for s in structures]))
         values = np.concatenate([s.value[:, :, 0] for s in structures])  # (nodes, outputs)
         self.values = values * float(weight)
         self.roots = starts.astype(np.int64)
@@ -58,16 +62,17 @@ class TreeArrays:
         """Predictions ``(n, outputs)`` for rows ``X`` ``(n, d)``."""
         # scikit-learn compares float32 features with float64 thresholds.
         X = np.asarray(X, dtype=np.float32).astype(np.float64)
-        n = len(X)
+        n, d = X.shape
+        flat = X.ravel()
         node = np.repeat(self.roots[:, None], n, axis=1)  # (trees, n)
-        rows = np.arange(n)[None, :]
+        row_starts = (np.arange(n) * d)[None, :]
         for _ in range(self.depth):
-            go_left = X[rows, self.feature[node]] <= self.threshold[node]
-            node = np.where(go_left, self.left[node], self.right[node])
+            go_left = flat.take(row_starts + self.feature.take(node)) <= self.threshold.take(node)
+            node = np.where(go_left, node + 1, self.right.take(node))
         if self.values.shape[1] == 1:
             # Summed along a contiguous row per config, so a config's prediction does not
             # depend on how many others share its batch (numpy's pairwise order would).
-            return np.ascontiguousarray(self.values[node, 0].T).sum(axis=1)[:, None] + self.offset
+            return np.ascontiguousarray(self.values[:, 0].take(node).T).sum(axis=1)[:, None] + self.offset
         total = np.zeros((n, self.values.shape[1]))
         for leaves in node:  # one tree at a time keeps memory at (n, outputs)
             total += self.values[leaves]
