@@ -83,13 +83,13 @@ class Fidelity:
         The one range check of a fidelity a problem is asked to evaluate at. A value within
         :data:`FIDELITY_TOLERANCE` outside the range (the float error of rung arithmetic such
         as ``high * eta**-k``) is taken as the bound; anything else raises ``ValueError``
-        naming ``owner`` (e.g. ``"Task 'svm-wine'"``). Integer fidelities are left for the
+        naming ``owner`` (e.g. ``"task 'svm-wine'"``). Integer fidelities are left for the
         problem to round.
         """
         if value is None:
             return float(self.high)
         if not self.contains(value, FIDELITY_TOLERANCE):
-            raise ValueError(f"{owner}: fidelity {self.name} must be in [{self.low:g}, {self.high:g}]. Got {value!r}.")
+            raise ValueError(f"Fidelity '{self.name}' of {owner} must be in [{self.low:g}, {self.high:g}]. Got {value!r}.")
         return float(min(max(value, self.low), self.high))
 
 

@@ -256,7 +256,7 @@ class CVTask(Problem):
         """Check ``fidelity`` against the range (``None`` -> maximum); integers are rounded."""
         if self.fidelity is None:
             return None
-        level = self.fidelity.check(fidelity, f"Task '{self.name}'")
+        level = self.fidelity.check(fidelity, f"task '{self.name}'")
         return int(round(level)) if self.fidelity.integer else level
 
     def evaluate(self, config: Mapping[str, Any], fidelity: float | None = None, seed: int = 0) -> Evaluation:
