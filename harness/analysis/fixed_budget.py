@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harness.analysis.metrics import (_as_incumbents, _check_by, _codes, _run_spans, budget_units,
-                                      first_regret_median, problem_budgets, spend_axis)
+from harness.analysis.frames import codes, run_spans
+from harness.analysis.metrics import (_as_incumbents, _check_by, budget_units, first_regret_median, problem_budgets,
+                                      spend_axis)
 
 __all__ = ["final", "normalised_scores", "score_zero_kind", "SCORE_FORMULA", "DEFAULT_BUDGET_FRACTIONS"]
 
@@ -109,13 +110,13 @@ class _Curves:
 
 
 def _curves(inc: pd.DataFrame, by: str) -> _Curves:
-    run, starts, ends = _run_spans(inc)
+    run, starts, ends = run_spans(inc)
     n_rows = len(inc)
     x = spend_axis(inc, by)
     spend = np.diff(np.r_[0.0, x])
     spend[starts] = x[starts]
 
-    problem_code, problem_names = _codes(inc["problem"])
+    problem_code, problem_names = codes(inc["problem"])
     problem_budget = problem_budgets(inc, by).reindex(problem_names).to_numpy(dtype=float)
     run_units = budget_units(inc, by).reindex(problem_names).to_numpy()[problem_code[starts]]
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from harness.analysis.metrics import (_check_by, _codes, _run_spans, _take,
-                                      first_regret_median, spend_axis)
+from harness.analysis.frames import codes, run_spans, take
+from harness.analysis.metrics import _check_by, first_regret_median, spend_axis
 
 N_TARGETS = 51
 TARGET_EXPONENT_HIGH = 0.0
@@ -91,7 +91,7 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
     _check_by(by)
     if targets_frame is None:
         targets_frame = targets(inc)
-    run, starts, ends = _run_spans(inc)
+    run, starts, ends = run_spans(inc)
     n = len(inc)
     x = spend_axis(inc, by)
     regret = inc["regret"].to_numpy(dtype=float)
@@ -100,7 +100,7 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
     best = pd.Series(np.where(np.isfinite(regret), regret, np.inf)).groupby(run).cummin()
     best = best.to_numpy()
 
-    problem_code, problem_names = _codes(inc["problem"])
+    problem_code, problem_names = codes(inc["problem"])
     table = targets_frame.pivot(index="problem", columns="target_index", values="precision")
     run_precisions = table.reindex(problem_names).to_numpy(dtype=float)[problem_code[starts]]
     lengths = ends - starts + 1
@@ -115,10 +115,10 @@ def runtimes(inc: pd.DataFrame, targets_frame: pd.DataFrame | None = None,
 
     n_runs = len(starts)
     out = pd.DataFrame({
-        "problem": _take(inc["problem"], np.repeat(starts, n_targets)),
+        "problem": take(inc["problem"], np.repeat(starts, n_targets)),
         "dimension": np.repeat(inc["dimension"].to_numpy()[starts], n_targets),
-        "strategy": _take(inc["strategy"], np.repeat(starts, n_targets)),
-        "run_id": _take(inc["run_id"], np.repeat(starts, n_targets)),
+        "strategy": take(inc["strategy"], np.repeat(starts, n_targets)),
+        "run_id": take(inc["run_id"], np.repeat(starts, n_targets)),
         "repetition": np.repeat(inc["repetition"].to_numpy()[starts], n_targets),
         "target_index": np.tile(np.arange(n_targets), n_runs),
         "precision": run_precisions.reshape(-1),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from harness.analysis.frames import categorical, codes, column_or_default, float_column, run_starts, take
+
 #: Regrets below this are clipped before taking log10 (a run that hits the optimum exactly
 #: would otherwise give -inf and break medians and plots).
 LOG_REGRET_FLOOR = 1e-12
@@ -35,18 +37,8 @@ INCUMBENT_RULE = (
 )
 
 
-def _column(df: pd.DataFrame, name: str, default=np.nan) -> np.ndarray:
-    if name in df.columns:
-        return df[name].to_numpy()
-    return np.full(len(df), default)
-
-
-def _float(df: pd.DataFrame, name: str) -> np.ndarray:
-    return np.asarray(_column(df, name), dtype=float)
-
-
 def _ok_mask(df: pd.DataFrame) -> np.ndarray:
-    value = _float(df, "value")
+    value = float_column(df, "value")
     ok = np.isfinite(value)
     if "status" in df.columns:
         ok &= (df["status"] == "ok").to_numpy(dtype=bool, na_value=False)
@@ -55,9 +47,9 @@ def _ok_mask(df: pd.DataFrame) -> np.ndarray:
 
 def _true_values(df: pd.DataFrame) -> np.ndarray:
     """Noise-free full-fidelity value where recorded, else the observed value, ``(n,)``."""
-    value = _float(df, "value")
-    noise_free = _float(df, "noise_free_value")
-    full = _float(df, "full_fidelity_value")
+    value = float_column(df, "value")
+    noise_free = float_column(df, "noise_free_value")
+    full = float_column(df, "full_fidelity_value")
     return np.where(np.isfinite(full), full, np.where(np.isfinite(noise_free), noise_free, value))
 
 
@@ -67,8 +59,8 @@ def full_fidelity_mask(df: pd.DataFrame) -> np.ndarray:
     The full fidelity is the stored ``fidelity_max`` of the run; results stored before that
     column existed use the largest fidelity observed on the problem.
     """
-    fidelity = _float(df, "fidelity")
-    top = _float(df, "fidelity_max")
+    fidelity = float_column(df, "fidelity")
+    top = float_column(df, "fidelity_max")
     if not np.isfinite(top).all():
         observed = pd.Series(fidelity).groupby(np.asarray(df["problem"], dtype=object)).transform(
             "max").to_numpy(dtype=float)
@@ -98,7 +90,7 @@ def dimensions(df: pd.DataFrame) -> pd.Series:
     Series
         Integer dimension indexed by problem.
     """
-    code, names = _codes(df["problem"])
+    code, names = codes(df["problem"])
     index = pd.Index(names, name="problem")
     if "dimension" in df.columns:
         out = pd.Series(df["dimension"].to_numpy()).groupby(code).max()
@@ -131,13 +123,13 @@ def references(df: pd.DataFrame) -> pd.DataFrame:
         (how it was found), ``best_observed``, ``test_reference``.
     """
     ok = _eligible_mask(df)
-    code, names = _codes(df["problem"])
+    code, names = codes(df["problem"])
     frame = pd.DataFrame({
         "problem": code,
-        "optimum": _float(df, "optimum"),
-        "pinned": _float(df, "reference"),
+        "optimum": float_column(df, "optimum"),
+        "pinned": float_column(df, "reference"),
         "observed": np.where(ok, _true_values(df), np.nan),
-        "test": np.where(ok, _float(df, "test_value"), np.nan),
+        "test": np.where(ok, float_column(df, "test_value"), np.nan),
     })
     g = frame.groupby("problem", sort=True).min()
     out = pd.DataFrame({
@@ -166,65 +158,26 @@ def references(df: pd.DataFrame) -> pd.DataFrame:
                 "test_reference"]]
 
 
-def _categorical(values, sort: bool = True) -> pd.Categorical:
-    """Labels as a Categorical: string columns of a million rows stay cheap to move around."""
-    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
-        return pd.Categorical(values)
-    codes, uniques = pd.factorize(values, sort=sort)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
-
-
-def _codes(values) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes and categories of a label column (categorical or not)."""
-    cat = values.array if isinstance(values, pd.Series) else values
-    if not isinstance(cat, pd.Categorical):
-        cat = _categorical(values)
-    return np.asarray(cat.codes), cat.categories
-
-
-def _take(values, index: np.ndarray):
-    """Rows ``index`` of a column, as a Categorical when the column is categorical."""
-    array = values.array if isinstance(values, pd.Series) else values
-    if isinstance(array, pd.Categorical):
-        return pd.Categorical.from_codes(np.asarray(array.codes)[index], array.categories)
-    return np.asarray(values)[index]
-
-
 def _sorted_lean(df: pd.DataFrame) -> pd.DataFrame:
     """The columns metrics need, runs contiguous and trials in order (no copy of the wide frame)."""
-    run = _categorical(df["run_id"], sort=False)
-    order = np.lexsort((_column(df, "trial", 0), run.codes))
-    lean = {name: _take(_categorical(df[name]), order) for name in ("problem", "strategy")}
-    lean["run_id"] = _take(run, order)
+    run = categorical(df["run_id"], sort=False)
+    order = np.lexsort((column_or_default(df, "trial", 0), run.codes))
+    lean = {name: take(categorical(df[name]), order) for name in ("problem", "strategy")}
+    lean["run_id"] = take(run, order)
     for name in ("repetition", "trial"):
         lean[name] = df[name].to_numpy()[order]
-    lean["value"] = _float(df, "value")[order]
+    lean["value"] = float_column(df, "value")[order]
     lean["ok"] = _ok_mask(df)[order]
     lean["eligible"] = _eligible_mask(df)[order]
     status = df["run_status"] if "run_status" in df.columns else pd.Series("ok", index=df.index)
     lean["run_failed"] = (status.astype(str) == "failed").to_numpy()[order]
     for name in _OPTIONAL_FLOAT_COLUMNS:
-        lean[name] = _float(df, name)[order]
+        lean[name] = float_column(df, name)[order]
     kind = df["budget_kind"] if "budget_kind" in df.columns else pd.Series(
         "evaluations", index=df.index)
-    lean["budget_kind"] = _take(_categorical(kind), order)
+    lean["budget_kind"] = take(categorical(kind), order)
     lean["run_code"] = np.asarray(run.codes)[order]
     return pd.DataFrame(lean)
-
-
-def _run_starts(run_code: np.ndarray) -> np.ndarray:
-    """Index of the first row of each run in a frame with contiguous runs, shape ``(n_runs,)``."""
-    if len(run_code) == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.r_[True, run_code[1:] != run_code[:-1]])
-
-
-def _run_spans(inc: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Run code of every row ``(n,)``, and the first and last row of each run ``(n_runs,)``,
-    of a frame with contiguous runs (incumbents)."""
-    run = _codes(inc["run_id"])[0]
-    starts = _run_starts(run)
-    return run, starts, np.r_[starts[1:], len(inc)] - 1
 
 
 def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -259,7 +212,7 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
     dims = dimensions(df)
     d = _sorted_lean(df)
     run = d["run_code"].to_numpy()
-    starts = _run_starts(run)
+    starts = run_starts(run)
     n = len(d)
 
     best, has, safe = _incumbent_rows(d, starts)
@@ -268,7 +221,7 @@ def incumbents(df: pd.DataFrame, refs: pd.DataFrame | None = None) -> pd.DataFra
     incumbent_true = np.where(has, true_values[safe], np.nan)
     incumbent_test = np.where(has, d["test_value"].to_numpy()[safe], np.nan)
 
-    problem_code, problem_names = _codes(d["problem"])
+    problem_code, problem_names = codes(d["problem"])
     row_ref = refs["reference"].reindex(problem_names).to_numpy(dtype=float)[problem_code]
     optimum = d["optimum"].to_numpy()
     row_ref = np.where(np.isfinite(optimum), optimum, row_ref)
