@@ -165,7 +165,7 @@ def science(seeds: int, bo_seeds: int, horizon: float, bo_evals: int) -> None:
     finals = {name: float(median_at(c, np.array([horizon]))[0]) for name, c in curves.items()}
     for name in curves:
         print(f"{name:10s}: median final regret {finals[name]:.3g}, mean utilisation {np.mean(busy[name]):.1%}, "
-              f"{spent[name]:.1f} s of CPU for {seeds} runs")
+              f"{spent[name]:.1f} s wall for {seeds} runs")
     t_asha = time_to_reach(curves["asha"], finals["hyperband"], grid)
     print(f"ASHA reaches Hyperband's median final regret at {t_asha:g} s of {horizon:g} s: "
           f"ratio {t_asha / horizon:.2f} (bar: < 1)")
@@ -179,7 +179,7 @@ def science(seeds: int, bo_seeds: int, horizon: float, bo_evals: int) -> None:
                                    clock="simulated", durations=DurationModel(1.0))
             bo[k].append(incumbent_curve(outcome, problem.optimum, None))
         print(f"{k} worker(s): time budget {seconds:g} s ({len(outcome.trials)} trials in the last run), "
-              f"{time.perf_counter() - t0:.0f} s of CPU")
+              f"{time.perf_counter() - t0:.0f} s wall")
     target = float(median_at(bo[1], np.array([float(bo_evals)]))[0])
     grid4 = np.linspace(0, bo_evals / 2.0, 1001)
     t4 = time_to_reach(bo[4], target, grid4)
