@@ -27,7 +27,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from harness.atomic_files import atomic_write
 from harness.records import RunRecord, RunSpec
 from harness.run_selection import RunSelection, select_runs
 from harness.trial_table import RUN_COLUMNS, config_json, trials_table
@@ -45,6 +45,9 @@ from harness.trial_table import RUN_COLUMNS, config_json, trials_table
 __all__ = ["StoreError", "Store", "RunResult", "trials_table", "config_json", "RUN_COLUMNS", "atomic_write"]
 
 _RUNS_KEY = b"harness.runs"
+#: The search spaces of a part's runs, each once (a run record names its space by key): a
+#: 40-parameter space is kilobytes, and a part may hold thousands of runs of one problem.
+_SPACES_KEY = b"harness.spaces"
 #: Hex digits of a part's SHA-256 in its file name (older parts carry 8 random hex digits).
 _HASH_DIGITS = 16
 #: Flush buffered runs to a new part after this many seconds or runs, whichever comes first:
@@ -55,39 +58,6 @@ FLUSH_RUNS = 2000
 
 class StoreError(RuntimeError):
     """A results directory that cannot be read or written as asked."""
-
-
-def _file_mode() -> int:
-    """0o666 less the process umask: the mode ``open()`` would give a new file."""
-    try:
-        # Read without changing it: os.umask would briefly change it for every thread.
-        with open("/proc/self/status") as status:
-            mask = next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
-    except (OSError, StopIteration, ValueError):
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file and an atomic rename.
-
-    The file gets the user's usual mode (0o666 less the umask), not ``mkstemp``'s 0o600.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +138,13 @@ class Store:
         try:
             data = self._part_bytes(part) if data is None else data
             metadata = pq.read_schema(pa.BufferReader(data)).metadata or {}
-            return json.loads(metadata[_RUNS_KEY])
+            records = json.loads(metadata[_RUNS_KEY])
+            if _SPACES_KEY in metadata:
+                spaces = json.loads(metadata[_SPACES_KEY])
+                for record in records:
+                    if isinstance(record.get("space"), str):
+                        record["space"] = spaces[record["space"]]
+            return records
         except StoreError:
             raise
         except FileNotFoundError:
@@ -259,7 +235,10 @@ class Store:
     def _write_part(self, tables: Sequence[pa.Table], records: Sequence[dict]) -> Path:
         table = _concat(tables)
         metadata = dict(table.schema.metadata or {})
-        metadata[_RUNS_KEY] = json.dumps(list(records)).encode()
+        records, spaces = _spaces_by_key(records)
+        metadata[_RUNS_KEY] = json.dumps(records).encode()
+        if spaces:
+            metadata[_SPACES_KEY] = json.dumps(spaces).encode()
         table = table.replace_schema_metadata(metadata)
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, compression="zstd", write_page_checksum=True)
@@ -350,6 +329,21 @@ class Store:
     def read_json(self, name: str) -> Any:
         """A JSON side file of the results directory (``runs.json``, ``environment.json``)."""
         return json.loads((self.path / name).read_text())
+
+
+def _spaces_by_key(records: Sequence[dict]) -> tuple[list[dict], dict[str, Any]]:
+    """Records whose ``space`` is replaced by a key into the returned table of distinct spaces."""
+    spaces: dict[str, Any] = {}
+    out = []
+    for record in records:
+        space = record.get("space")
+        if space is not None and not isinstance(space, str):
+            text = json.dumps(space, sort_keys=True)
+            key = hashlib.sha256(text.encode()).hexdigest()[:16]
+            spaces.setdefault(key, space)
+            record = {**record, "space": key}
+        out.append(record)
+    return out, spaces
 
 
 class _Vanished(Exception):

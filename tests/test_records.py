@@ -100,6 +100,10 @@ def test_tags_and_the_search_space_are_stored_with_each_run(stored):
     assert {r.strategy for r in records} == {"bayesian", "random"}
     assert all(r.space == problems.create("branin").space.to_json() for r in records)
     assert all(r.problem_params == {} and r.clock == "none" and r.workers == 1 for r in records)
+    [part] = Store(stored / "r").parts()
+    metadata = pq.read_schema(part).metadata
+    assert len(json.loads(metadata[b"harness.spaces"])) == 1  # one problem: its space stored once per part
+    assert {r["space"] for r in json.loads(metadata[b"harness.runs"])} == set(json.loads(metadata[b"harness.spaces"]))
 
 
 def test_run_views_take_the_stored_space_without_rebuilding_the_problem(stored):
