@@ -262,10 +262,19 @@ def main() -> None:
         print(f"fit from the table: {time.perf_counter() - t0:.2f} s")
         surrogate = LCNetSurrogate()
         batch = space.sample(np.random.default_rng(0), 10_000)
-        t0, c0 = time.perf_counter(), time.process_time()
-        surrogate.evaluate_batch(batch, [50] * len(batch), range(len(batch)))
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        print(f"batch of 10,000 configs: {len(batch) / wall:,.0f} configs/s wall, {len(batch) / cpu:,.0f} configs/s CPU")
+        walls, cpus = [], []
+        for _ in range(3):  # the best of three: the machine is shared, other sessions' load only slows it
+            t0, c0 = time.perf_counter(), time.process_time()
+            surrogate.evaluate_batch(batch, [50] * len(batch), range(len(batch)))
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        print(f"batch of 10,000 configs (best of 3; first {len(batch) / walls[0]:,.0f} wall, {len(batch) / cpus[0]:,.0f} CPU): "
+              f"{len(batch) / min(walls):,.0f} configs/s wall, {len(batch) / min(cpus):,.0f} configs/s CPU")
+        one = space.sample(np.random.default_rng(1), 200)
+        c0 = time.process_time()
+        for config in one:
+            surrogate.evaluate_batch([config], [10], [0])
+        print(f"one config at a time: {(time.process_time() - c0) / len(one) * 1000:.2f} ms CPU each")
         cv = held_out(frame)
         print(f"held-out table configs (5 folds, {cv['configs']} configs x {cv['seeds']} seeds): Spearman {cv['spearman']:.3f} "
               f"vs one seed ({cv['spearman_vs_mean']:.3f} vs the seed mean); noise ceiling (seed vs seed) {cv['ceiling']:.3f}; "
