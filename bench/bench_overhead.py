@@ -45,6 +45,7 @@ def plain_loop(n: int) -> float:
 def harness_run(n: int) -> tuple[float, float, float]:
     """(total, objective, overhead) seconds per trial of one harness run, store table included."""
     from harness.protocols import Budget
+    from harness.provenance import run_code
     from harness.records import RunOutcome, RunRecord, RunSpec
     from harness.registry import problems, strategies
     from harness.runner import drive
@@ -57,7 +58,8 @@ def harness_run(n: int) -> tuple[float, float, float]:
     outcome: RunOutcome = drive(problem, strategy, budget, seed=0)
     spec = RunSpec(suite="bench", problem="branin", problem_name="branin", strategy="random", strategy_name="random",
                    repetition=0, seed=0, problem_seed=0, budget=budget, run_id="x")
-    trials_table(RunRecord.of_run(spec, problem, outcome), problem, outcome)
+    code = run_code(spec.strategy_name, spec.problem_name)  # as the executors record it
+    trials_table(RunRecord.of_run(spec, problem, outcome, code=code), problem, outcome)
     total = time.perf_counter() - start
     objective = sum(t.eval_seconds for t in outcome.trials)
     return total / n, objective / n, (total - objective) / n
