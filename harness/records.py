@@ -18,19 +18,15 @@ from typing import Any, Mapping, NamedTuple
 
 from harness.protocols import Budget, Evaluation, Status, Trial
 
-__all__ = ["RunSpec", "Evaluated", "RunOutcome", "RunRecord", "tag_text"]
+__all__ = ["RunIdentity", "RunSpec", "Evaluated", "RunOutcome", "RunRecord", "tag_text"]
 
 
 @dataclass(frozen=True, slots=True)
-class RunSpec:
-    """What to run: one (problem, strategy, repetition) of a suite, with its seeds and budget.
+class RunIdentity:
+    """Which run: a suite's (problem, strategy, repetition) and its two seeds.
 
     ``problem`` and ``strategy`` are the suite's labels, ``*_name`` the registry names;
-    ``seed`` seeds the strategy and ``problem_seed`` the trials. ``workers``, ``clock``,
-    ``charge_strategy_time`` and ``durations`` (the problem entry's ``seconds`` and
-    ``duration_cv`` as given) are the parallel-workers settings. ``run_id`` is the content
-    hash of the spec (see :meth:`harness.suite.Suite.runs`). The parameter mappings are not
-    to be changed after construction.
+    ``seed`` seeds the strategy and ``problem_seed`` the trials.
     """
 
     suite: str
@@ -41,6 +37,18 @@ class RunSpec:
     repetition: int
     seed: int
     problem_seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunSpec(RunIdentity):
+    """What to run: a run's identity (:class:`RunIdentity`), its budget and settings.
+
+    ``workers``, ``clock``, ``charge_strategy_time`` and ``durations`` (the problem entry's
+    ``seconds`` and ``duration_cv`` as given) are the parallel-workers settings. ``run_id`` is
+    the content hash of the spec (see :meth:`harness.suite.Suite.runs`). The parameter
+    mappings are not to be changed after construction.
+    """
+
     budget: Budget
     problem_params: Mapping[str, Any] = field(default_factory=dict)
     strategy_params: Mapping[str, Any] = field(default_factory=dict)
@@ -152,10 +160,11 @@ def tag_text(tag: Any) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class RunRecord:
+class RunRecord(RunIdentity):
     """The run-level record the store writes with a run (its JSON sits in the part's metadata).
 
-    The first fields are repeated on every trial row (``harness.store.RUN_COLUMNS``).
+    The identity's fields and the next ones are repeated on every trial row
+    (``harness.trial_table.RUN_COLUMNS``).
     ``space`` is the problem's search space as JSON (:meth:`harness.space.Space.to_json`), so
     a report never rebuilds a problem to learn it; None in records stored before it was kept,
     and for runs whose problem could not be built. ``code`` is the code identity of the
@@ -163,14 +172,6 @@ class RunRecord:
     ran it.
     """
 
-    suite: str
-    problem: str
-    problem_name: str
-    strategy: str
-    strategy_name: str
-    repetition: int
-    seed: int
-    problem_seed: int
     instance: Any
     run_id: str
     optimum: float

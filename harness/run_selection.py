@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from harness.records import RunRecord, RunSpec
+from harness.records import RunIdentity, RunRecord, RunSpec
 
 __all__ = ["RunSelection", "select_runs", "REASON_NOT_IN_SUITE", "REASON_SUPERSEDED"]
 
@@ -58,7 +58,7 @@ class RunSelection:
                 f"`harness prune RESULTS --keep-current` removes them")
 
 
-def _labels(run: RunRecord | RunSpec) -> tuple:
+def _labels(run: RunIdentity) -> tuple:
     return run.problem, run.strategy, run.repetition
 
 
