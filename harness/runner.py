@@ -97,9 +97,12 @@ def _drive_sequential(loop: RunLoop) -> RunOutcome:
                 batch, ask_seconds = loop.ask(n)
                 if not batch:
                     break  # the strategy is exhausted (e.g. a complete grid)
-                results = loop.evaluate(batch)
-                if budget.kind == "cost":
-                    results, batch = _within_cost(loop, batch, results)
+                if budget.kind == "cost" and not loop.problem.batch:
+                    results, batch = _evaluate_within_cost(loop, batch)
+                else:
+                    results = loop.evaluate(batch)
+                    if budget.kind == "cost":
+                        results, batch = _within_cost(loop, batch, results)
                 since = time.perf_counter()
                 ask_share = ask_seconds / len(batch)
                 trials = loop.make_trials(batch, results, len(loop.trials), ask_share)
@@ -110,6 +113,27 @@ def _drive_sequential(loop: RunLoop) -> RunOutcome:
         status, error, traceback = end.args
     return RunOutcome(tuple(loop.trials), status, error, time.perf_counter() - started, traceback,
                       strategy_seconds=tuple(loop.strategy_seconds))
+
+
+def _evaluate_within_cost(loop: RunLoop, batch):
+    """Evaluate a batch one config at a time, stopping once the cost budget is spent.
+
+    A strategy with no batch limit (random search, Hyperband) is asked for up to
+    ``BATCH_CAP`` suggestions under a cost budget, since how many fit depends on costs only
+    known after evaluation. A vectorised problem evaluates them all at once, cheaply; for a
+    problem that evaluates one config at a time (a network trained for minutes) that would
+    train hundreds of configs only to drop them. The trials kept, seeds included, are the
+    same as :func:`_within_cost` keeps.
+    """
+    first, spent = len(loop.trials), loop.spent
+    results = []
+    for offset, suggestion in enumerate(batch):
+        result = loop.evaluate([suggestion], [first + offset])[0]
+        results.append(result)
+        spent += loop.cost_of(suggestion, result.evaluation)
+        if spent >= loop.budget.amount:
+            break
+    return results, batch[:len(results)]
 
 
 def _within_cost(loop: RunLoop, batch, results):

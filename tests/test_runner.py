@@ -154,3 +154,39 @@ def test_default_cost_is_the_fidelity_over_its_maximum():
     epochs = Fidelity("epochs", 1, 81, integer=True)
     assert default_cost(epochs, 27) == 27 / 81
     assert default_cost(epochs, None) == 1.0 and default_cost(None, None) == 1.0
+
+
+class CountingFidelitied(Fidelitied):
+    """A one-config-at-a-time problem that counts its evaluations (as a training run would cost)."""
+
+    def __init__(self):
+        super().__init__()
+        self.evaluations = 0
+
+    def evaluate(self, config, fidelity, seed):
+        self.evaluations += 1
+        return super().evaluate(config, fidelity, seed)
+
+
+class VectorisedFidelitied(Fidelitied):
+    """The same values through ``evaluate_batch``: the runner evaluates a whole ask at once."""
+
+    batch = True
+
+    def evaluate_batch(self, configs, fidelities, seeds):
+        return [self.evaluate(c, f, s) for c, f, s in zip(configs, fidelities, seeds)]
+
+
+def test_cost_budget_never_evaluates_a_config_it_then_drops():
+    # LowFidelity is asked for up to 1,024 suggestions at once; a problem evaluated one config
+    # at a time must stop at the trial that spends the budget, and keep the same trials as a
+    # vectorised problem keeps from evaluating the whole batch.
+    budget = Budget(4.0, kind="cost")
+    problem = CountingFidelitied()
+    assert not problem.batch
+    outcome = drive(problem, LowFidelity(problem.space, 0, budget, problem.fidelity), budget, seed=0)
+    assert problem.evaluations == len(outcome.trials) == 12
+    vectorised = VectorisedFidelitied()
+    reference = drive(vectorised, LowFidelity(vectorised.space, 0, budget, vectorised.fidelity), budget, seed=0)
+    assert [(t.index, t.config, t.value, t.cost) for t in outcome.trials] == \
+        [(t.index, t.config, t.value, t.cost) for t in reference.trials]
