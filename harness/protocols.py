@@ -178,6 +178,9 @@ class Trial:
     test_value: float | None
     cost: float
     eval_seconds: float
+    #: This trial's share of the ask that proposed it. The strategy is told this very record,
+    #: before its tell is timed, so the tell's share is not here: the stored column
+    #: ``strategy_seconds`` (``RunOutcome.strategy_seconds``) is ask plus tell.
     strategy_seconds: float
     status: Status
     error: str | None = None
