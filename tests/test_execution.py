@@ -174,7 +174,9 @@ def test_resume_after_sigkill_equals_an_uninterrupted_run(tmp_path, plugin_path,
 
 
 def test_ctrl_c_stops_cleanly_with_one_line(tmp_path, plugin_path):
-    suite = write(tmp_path, SLOW_SUITE.replace("seeds = 4", "seeds = 30"))
+    # 60 slow runs of 5 x 0.5 s: 75 s on two workers, so the suite cannot finish (exit 0)
+    # before the interrupt lands, even on a loaded machine where the first part is late.
+    suite = write(tmp_path, SLOW_SUITE.replace("seeds = 4", "seeds = 30").replace("hang_seconds = 0.04", "hang_seconds = 0.5"))
     results = tmp_path / "r"
     proc = subprocess.Popen([sys.executable, "-m", "harness", "run", str(suite), "--results", str(results),
                              "--no-report", "--quiet", "--workers", "2"], cwd=tmp_path,
