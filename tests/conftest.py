@@ -7,6 +7,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -15,6 +16,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A test run started in the background by a non-interactive shell (`pytest &`) inherits SIGINT
+# ignored (POSIX), and so would every `harness` process the tests start: Ctrl-C tests could not
+# interrupt them. A handler in this process becomes the default again in its children.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 PLUGIN_SOURCE = ROOT / "tests" / "plugin_pkg"
 _PLUGIN_TARGET = Path(tempfile.mkdtemp(prefix="harness-plugin-"))
 

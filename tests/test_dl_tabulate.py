@@ -35,17 +35,19 @@ def test_sobol_prefix_does_not_depend_on_the_number_of_configs():
 
 
 def test_tabulate_resumes_after_a_kill_and_equals_an_uninterrupted_build(tmp_path):
-    reference = tabulate("lcnet-digits", configs=3, seeds=1, epochs=1, chunk=1, out=tmp_path / "ref.parquet",
+    # Ten epochs make a chunk last a few tenths of a second, far longer than the 10 ms poll
+    # below: with one epoch a quiet machine finished the whole build before the kill.
+    reference = tabulate("lcnet-digits", configs=3, seeds=1, epochs=10, chunk=1, out=tmp_path / "ref.parquet",
                          executor="serial", progress=False)
     out = tmp_path / "killed.parquet"
     args = [sys.executable, "-m", "harness", "tabulate", "lcnet-digits", "--configs", "3", "--seeds", "1",
-            "--epochs", "1", "--chunk", "1", "--executor", "serial", "--out", str(out)]
+            "--epochs", "10", "--chunk", "1", "--executor", "serial", "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     parts = out.with_name(out.name + ".parts")
     deadline = time.time() + 120
     while not list(parts.glob("part-*.parquet")) and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
+        time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not out.exists() and 1 <= len(list(parts.glob("part-*.parquet"))) < 3
@@ -53,7 +55,7 @@ def test_tabulate_resumes_after_a_kill_and_equals_an_uninterrupted_build(tmp_pat
     assert not parts.exists()
     pd.testing.assert_frame_equal(_frame(out), _frame(reference))
     provenance = read_provenance(out)
-    assert provenance["invocations"] == 2 and provenance["rows"] == 3 and provenance["configs"] == 3
+    assert provenance["invocations"] == 2 and provenance["rows"] == 30 and provenance["configs"] == 3
     assert provenance["environment"]["packages"]["torch"].startswith("2.13.0")
     assert "tabulate lcnet-digits --configs 3" in provenance["command"]
 
