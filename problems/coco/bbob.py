@@ -73,6 +73,21 @@ class CocoEvaluation:
     functions ignore ``fidelity`` and ``seed``.
     """
 
+    @staticmethod
+    def instance_of_repetition(repetition: int) -> int:
+        """COCO instance of repetition ``repetition`` under ``instance = "seed"``: 1..15, cycling."""
+        return 1 + int(repetition) % SEED_INSTANCES
+
+    def config_matrix(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Configs to an ``(n, d)`` float array in parameter order (bounds not checked yet)."""
+        try:
+            X = np.array([[c[n] for n in self.names] for c in configs], dtype=float).reshape(len(configs), self.dim)
+        except KeyError as err:
+            raise SpaceError(f"Config of '{self.name}' is missing parameter {err}.") from None
+        except (TypeError, ValueError) as err:
+            raise SpaceError(f"Invalid value in a config of '{self.name}': {err}") from None
+        return X
+
     def value_at(self, X: np.ndarray) -> np.ndarray:
         """COCO's values at the rows of an ``(n, d)`` array."""
         f = self._coco
@@ -149,19 +164,9 @@ class BBOB(CocoEvaluation, Problem):
         self.instance = self.coco_instance
         self.tags = ("synthetic", "bbob", FUNCTION_NAMES[self.function - 1])
 
-    @staticmethod
-    def instance_of_repetition(repetition: int) -> int:
-        """COCO instance of repetition ``repetition`` under ``instance = "seed"``: 1..15, cycling."""
-        return 1 + int(repetition) % SEED_INSTANCES
-
     def to_array(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Configs to an ``(n, d)`` array, checked against the box."""
-        try:
-            X = np.array([[c[n] for n in self.names] for c in configs], dtype=float).reshape(len(configs), self.dim)
-        except KeyError as err:
-            raise SpaceError(f"Config of '{self.name}' is missing parameter {err}.") from None
-        except (TypeError, ValueError) as err:
-            raise SpaceError(f"Invalid value in a config of '{self.name}': {err}") from None
+        X = self.config_matrix(configs)
         inside = np.isfinite(X) & (X >= -5.0) & (X <= 5.0)
         if not inside.all():
             i, j = np.argwhere(~inside)[0]

@@ -29,7 +29,7 @@ from harness.protocols import Problem
 from harness.registry import problem
 from harness.space import Float, Int, Space, SpaceError
 
-from problems.coco.bbob import BBOB_FUNCTIONS, FUNCTION_NAMES, SEED_INSTANCES, CocoEvaluation, require_cocoex
+from problems.coco.bbob import BBOB_FUNCTIONS, FUNCTION_NAMES, CocoEvaluation, require_cocoex
 
 __all__ = ["BBOBMixint", "MIXINT_DIMENSIONS", "SCALING_FACTORS"]
 
@@ -98,19 +98,9 @@ class BBOBMixint(CocoEvaluation, Problem):
         self.instance = self.coco_instance
         self.tags = ("synthetic", "bbob", "bbob-mixint", "mixed", FUNCTION_NAMES[self.function - 1])
 
-    @staticmethod
-    def instance_of_repetition(repetition: int) -> int:
-        """COCO instance of repetition ``repetition`` under ``instance = "seed"``: 1..15, cycling."""
-        return 1 + int(repetition) % SEED_INSTANCES
-
     def to_array(self, configs: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Configs to an ``(n, d)`` array, checked against COCO's bounds and integrality."""
-        try:
-            X = np.array([[c[n] for n in self.names] for c in configs], dtype=float).reshape(len(configs), self.dim)
-        except KeyError as err:
-            raise SpaceError(f"Config of '{self.name}' is missing parameter {err}.") from None
-        except (TypeError, ValueError) as err:
-            raise SpaceError(f"Invalid value in a config of '{self.name}': {err}") from None
+        X = self.config_matrix(configs)
         bad = ~np.isfinite(X) | (X < self._lower) | (X > self._upper)
         bad[:, :self.n_integer] |= X[:, :self.n_integer] != np.round(X[:, :self.n_integer])
         if bad.any():
