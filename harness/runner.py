@@ -122,27 +122,24 @@ def _evaluate_within_cost(loop: RunLoop, batch):
     ``BATCH_CAP`` suggestions under a cost budget, since how many fit depends on costs only
     known after evaluation. A vectorised problem evaluates them all at once, cheaply; for a
     problem that evaluates one config at a time (a network trained for minutes) that would
-    train hundreds of configs only to drop them. The trials kept, seeds included, are the
-    same as :func:`_within_cost` keeps.
+    train hundreds of configs only to drop them. The same prefix rule as for a vectorised
+    batch, fed lazily, keeps the same trials, seeds included.
     """
-    first, spent = len(loop.trials), loop.spent
-    results = []
-    for offset, suggestion in enumerate(batch):
-        result = loop.evaluate([suggestion], [first + offset])[0]
-        results.append(result)
-        spent += loop.cost_of(suggestion, result.evaluation)
-        if spent >= loop.budget.amount:
-            break
-    return results, batch[:len(results)]
+    first = len(loop.trials)
+    lazy = (loop.evaluate([suggestion], [first + offset])[0] for offset, suggestion in enumerate(batch))
+    return _within_cost(loop, batch, lazy)
 
 
 def _within_cost(loop: RunLoop, batch, results):
-    """Keep the prefix of a batch that fits a cost budget (the crossing trial included)."""
+    """Keep the prefix of a batch that fits a cost budget (the crossing trial included).
+
+    ``results`` may be a lazy iterator: nothing past the crossing trial is drawn from it.
+    """
     spent = loop.spent
-    keep = 0
+    kept = []
     for suggestion, result in zip(batch, results):
-        keep += 1
+        kept.append(result)
         spent += loop.cost_of(suggestion, result.evaluation)
         if spent >= loop.budget.amount:
             break
-    return results[:keep], batch[:keep]
+    return kept, batch[:len(kept)]
