@@ -3,7 +3,7 @@
 Usage::
 
     nice -n 10 python bench/bench_bbob.py [--dims 5,20] [--instances 15] [--functions 1-24]
-                                          [--budget-factor 10000] [--jobs 1] [--csv out.csv] [--active]
+                                          [--budget-factor 10000] [--jobs 1] [--csv out.csv] [--passive]
     python bench/bench_bbob.py --summarise out.csv   # the tables of a (possibly interrupted) run
 
 For every BBOB function, dimension and COCO instance 1..N, one run of each strategy (its
@@ -41,12 +41,12 @@ FINAL = 1e-8
 
 def one_run(job: tuple) -> tuple[str, int, int, int, list[float], int, float]:
     """Evaluations at which ``f - f_opt`` first reached each target (inf: never), and the spend."""
-    name, function, dim, instance, factor, active = job
+    name, function, dim, instance, factor, passive = job
     problem = problems.create(f"bbob-f{function}-{dim}d", instance=instance)
     seed = int(np.random.SeedSequence([function, dim, instance, STRATEGIES.index(name)]).generate_state(1)[0])
     budget = Budget(factor * dim)
-    # cmaes-active keeps cmaes's seed, so the two differ only in the update.
-    strategy = strategies.factory("cmaes-active" if active and name == "cmaes" else name)(problem.space, seed, budget, None)
+    # cmaes-passive keeps cmaes's seed, so the two differ only in the update.
+    strategy = strategies.factory("cmaes-passive" if passive and name == "cmaes" else name)(problem.space, seed, budget, None)
     hits = np.full(len(TARGETS), np.inf)
     evals, best = 0, np.inf
     start = time.perf_counter()
@@ -110,12 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--functions", default="1-24")
     parser.add_argument("--budget-factor", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--active", action="store_true", help="run the in-house cmaes-active as ours")
+    parser.add_argument("--passive", action="store_true", help="run the in-house cmaes-passive (no active update) as ours")
     parser.add_argument("--csv", help="also write every run's hits here, as each run ends")
     parser.add_argument("--summarise", metavar="CSV", help="print the tables of a --csv file instead of running")
     args = parser.parse_args(argv)
     dims, functions = _range(args.dims), _range(args.functions)
-    jobs = [(s, f, d, i, args.budget_factor, args.active) for d in dims for f in functions
+    jobs = [(s, f, d, i, args.budget_factor, args.passive) for d in dims for f in functions
             for i in range(1, args.instances + 1) for s in STRATEGIES]
     # The longest runs (large dimension, hard functions) first, so the pool ends together.
     jobs.sort(key=lambda j: (-j[2], -j[1]))
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
                     out.write(f"{name},{f},{d},{i},{spent},{sec:.2f}," + ",".join(f"{h:g}" for h in hits) + "\n")
                     out.flush()
         print(f"BBOB f{args.functions} x dims {args.dims} x instances 1..{args.instances}, budget "
-              f"{'(ours: cmaes-active) ' if args.active else ''}"
+              f"{'(ours: cmaes-passive) ' if args.passive else ''}"
               f"{args.budget_factor} x dim, stop at 1e-8; {len(results)} runs in {time.perf_counter() - start:.0f} s "
               f"({args.jobs} process{'es' if args.jobs > 1 else ''})")
     for dim in dims:

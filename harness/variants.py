@@ -35,8 +35,8 @@ def variant(name: str, base: type, doc: str, *, fixed: Mapping[str, Any] | None 
         (e.g. the sampler of ``optuna-tpe``).
     attributes : mapping, optional
         Class attributes to override (capability flags, or switches that are no
-        constructor parameter, e.g. ``active`` of ``cmaes-active``); each must exist on
-        ``base``.
+        constructor parameter, e.g. ``optimizer_name`` of the ``nevergrad-*`` variants);
+        each must exist on ``base``.
     **defaults
         New defaults of keyword-only parameters; a suite may still pass other values.
 

@@ -16,7 +16,8 @@ CASES = [
     ("branin", "bayesian", {"amount": 10, "kind": "evaluations"}, 3),
     ("branin", "tpe", {"amount": 25, "kind": "evaluations"}, 3),
     ("branin", "differential-evolution", {"amount": 30, "kind": "evaluations"}, 3),
-    ("branin", "cmaes", {"amount": 30, "kind": "evaluations"}, 3),
+    # cmaes's default before the active update became it: the pinned trials are unchanged.
+    ("branin", "cmaes-passive", {"amount": 30, "kind": "evaluations"}, 3),
     ("branin", "gradient", {"amount": 20, "kind": "evaluations"}, 3),
     ("hartmann6-mixed", "genetic", {"amount": 30, "kind": "evaluations"}, 3),
     ("branin-mf", "hyperband", {"amount": 6.0, "kind": "cost"}, 3),

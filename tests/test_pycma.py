@@ -62,14 +62,14 @@ def test_conditional_spaces_and_a_missing_package_are_refused_in_one_line(monkey
 
 
 def test_active_cmaes_weights_equal_pycmas_and_pay_off_on_an_ellipsoid():
-    """``cmaes-active``: Table 1's negative weights, checked against pycma's own."""
+    """``cmaes`` (active by default): Table 1's negative weights, checked against pycma's own."""
     from cma.recombination_weights import RecombinationWeights
 
     from harness.space import Float, Space
 
     for dim, lam in ((2, 6), (5, 8), (10, 10), (3, 13), (20, 12)):
         space = Space([Float(f"x{i}", 0.0, 1.0) for i in range(dim)])
-        ours = strategies.create("cmaes-active", space=space, seed=0, budget=Budget(10), population=lam)
+        ours = strategies.create("cmaes", space=space, seed=0, budget=Budget(10), population=lam)
         reference = RecombinationWeights(lam)
         reference.finalize_negative_weights(dim, ours.c_1, ours.c_mu)
         zeros = np.zeros(lam - ours.mu - len(ours.negative_weights))
@@ -77,7 +77,7 @@ def test_active_cmaes_weights_equal_pycmas_and_pay_off_on_an_ellipsoid():
     problem = problems.create("bbob-f10-10d", instance=1) if _has("cocoex") else problems.create("rosenbrock-10d")
     for seed in (0, 1):
         regret = []
-        for name in ("cmaes", "cmaes-active"):
+        for name in ("cmaes-passive", "cmaes"):
             budget = Budget(4000)
             run = drive(problem, strategies.create(name, space=problem.space, seed=seed, budget=budget), budget, seed=0)
             regret.append(min(t.value for t in run.trials) - problem.optimum)

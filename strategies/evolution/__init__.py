@@ -15,7 +15,7 @@ generation and sets ``max_batch`` to the generation size. :func:`latin_hypercube
 ready-made first generation.
 
 Built in: ``genetic`` (:class:`GeneticAlgorithm`), ``differential-evolution``
-(:class:`DifferentialEvolution`), ``cmaes`` and ``cmaes-active`` (:class:`CMAES`).
+(:class:`DifferentialEvolution`), ``cmaes`` and ``cmaes-passive`` (:class:`CMAES`).
 """
 
 from .base import GenerationalStrategy, fitness, latin_hypercube

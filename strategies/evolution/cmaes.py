@@ -9,7 +9,6 @@ Strategy With Increasing Population Size", CEC 2005. The ``cma`` package is not 
 from __future__ import annotations
 
 import math
-from typing import ClassVar
 
 import numpy as np
 
@@ -61,29 +60,31 @@ class CMAES(GenerationalStrategy):
         Stopping tolerances that trigger a restart.
     max_doublings : int
         Cap on IPOP population doublings.
-
-    ``cmaes-active`` is the same with the active covariance update (tutorial Table 1 and eq.
-    46-47): the worst samples get negative recombination weights in the rank-mu update, which
-    shrinks variance in bad directions. pycma does this by default; on BBOB 20-D it closes most
-    of the gap to pycma (``bench/bench_bbob.py --active``). It is a separate name, not a
-    parameter, so stored ``cmaes`` runs keep their identity.
+    active : bool
+        The active covariance update (tutorial Table 1 and eq. 46-47): the worst samples get
+        negative recombination weights in the rank-mu update, which shrinks variance in bad
+        directions. The default, as in pycma (``CMA_active=True``) and the tutorial; on the
+        development problems it is no worse than without (``bench/bench_gradient_evolutionary.py``).
+        ``cmaes-passive`` presets ``False`` (positive weights only, this strategy's default
+        before it became active). A parameter, so the default is part of a run's id and
+        stored runs of the other update are never reused.
     """
 
     supports_conditionals = True
     supports_mixed = True
-    #: Whether the worst samples get negative weights (``cmaes-active``).
-    active: ClassVar[bool] = False
 
     def __init__(self, space: Space, seed: int, budget: Budget, fidelity: Fidelity | None = None, *,
                  sigma0: float = 0.3, population: int | None = None, restarts: str = "ipop",
-                 tol_x: float = 1e-11, tol_fun: float = 1e-12, max_doublings: int = 8) -> None:
+                 tol_x: float = 1e-11, tol_fun: float = 1e-12, max_doublings: int = 8,
+                 active: bool = True) -> None:
         super().__init__(space, seed, budget, fidelity)
         check_parameters(f"strategy '{self.name}'", {
             "sigma0": Interval(float, 0, None, closed="neither"), "population": Interval(int, 2, None, none=True),
             "restarts": Options(*_RESTARTS), "tol_x": Interval(float, 0, None), "tol_fun": Interval(float, 0, None),
-            "max_doublings": Interval(int, 0, None),
+            "max_doublings": Interval(int, 0, None), "active": Options(True, False),
         }, sigma0=sigma0, population=population, restarts=restarts, tol_x=tol_x, tol_fun=tol_fun,
-            max_doublings=max_doublings)
+            max_doublings=max_doublings, active=active)
+        self.active = active
         self.sigma0 = float(sigma0)
         self.base_population = population or 4 + int(math.floor(3 * math.log(self.dim)))
         self.restarts = restarts
@@ -221,9 +222,10 @@ class CMAES(GenerationalStrategy):
         self._reset(self.rng.random(self.dim), lam)
 
 
-ActiveCMAES = variant(
-    "cmaes-active", CMAES,
-    """The in-house CMA-ES with the active covariance update (negative weights for the worst
-    samples, tutorial Table 1; checked against pycma's ``RecombinationWeights``).""",
-    attributes={"active": True},
+PassiveCMAES = variant(
+    "cmaes-passive", CMAES,
+    """The in-house CMA-ES without the active covariance update: positive recombination
+    weights only (the tutorial's basic rank-mu update), as ``cmaes`` was before the active
+    update became its default.""",
+    active=False,
 )
