@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -110,8 +111,19 @@ def test_median_stopping_does_not_continue_runs_the_problem_stopped():
     strategy = strategies.factory("median-stopping")(problem.space, 0, Budget(10, "cost"), problem.fidelity)
     outcome = drive(problem, strategy, Budget(10, "cost"), seed=0)
     assert all(t.ok for t in outcome.trials)
-    continued_after_stop = [t for t in outcome.trials if t.info["resumed_from"] and t.cost < 1 / 50]
-    assert not continued_after_stop
+    # A run whose patience ran out exactly at the last epoch asked for was not reported as
+    # stopped (trained == asked), so continuing it is the strategy's fair guess; a run the
+    # problem reported as stopped must never be asked for more.
+    stopped, continued, continued_after_stop = set(), 0, []
+    for trial in sorted(outcome.trials, key=lambda t: t.index):
+        key = json.dumps(trial.config, sort_keys=True)
+        if trial.info["resumed_from"]:
+            continued += 1
+            if key in stopped:
+                continued_after_stop.append(trial.index)
+        if trial.info["stopped_early"]:
+            stopped.add(key)
+    assert continued and not continued_after_stop
 
 
 def test_normal_scores_are_the_normal_quantiles_of_mid_ranks():
