@@ -74,5 +74,19 @@ def run_cocopp(results: str | os.PathLike, output: str | os.PathLike | None = No
             raise CocoError(f"cocopp took longer than {timeout:g} s; its log is {log_path}") from None
     index = output / "index.html"
     if status != 0 or not index.exists():
+        missing = _import_failure(log_path)
+        if missing:
+            # Installed but unimportable (cocopp 2.9 imports `six` without declaring it): the
+            # fix is an install, so say which, as for a missing cocopp.
+            raise CocoError(f"cocopp is installed but cannot be imported ({missing}). Install its "
+                            f"dependencies with: {INSTALL_HINT}; its log is {log_path}")
         raise CocoError(f"cocopp failed (exit status {status}); its log is {log_path}")
     return index
+
+
+def _import_failure(log_path: Path) -> str | None:
+    """The ``ModuleNotFoundError``/``ImportError`` line that ended cocopp's log, if any."""
+    lines = [line.strip() for line in log_path.read_text(errors="replace").splitlines() if line.strip()]
+    if lines and lines[-1].startswith(("ModuleNotFoundError", "ImportError")):
+        return lines[-1]
+    return None

@@ -170,6 +170,20 @@ def test_harness_coco_runs_cocopp_and_writes_its_html(stored):
     assert any("ecdf" in p.name.lower() or "pprldmany" in p.name for p in pictures)
 
 
+def test_harness_coco_names_an_installed_cocopp_that_cannot_be_imported(stored, tmp_path):
+    # A cocopp whose own import fails, as cocopp 2.9 did without `six`: a package of that
+    # name earlier on the path whose import raises what a missing dependency raises.
+    broken = tmp_path / "broken" / "cocopp"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("import a_dependency_that_is_not_installed\n")
+    env = _env()
+    env["PYTHONPATH"] = str(broken.parent) + ":" + env["PYTHONPATH"]
+    done = subprocess.run([sys.executable, "-m", "harness", "coco", str(stored), "--output", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "a_dependency_that_is_not_installed" in done.stderr and 'pip install -e ".[coco]"' in done.stderr
+
+
 def test_harness_coco_refuses_results_without_bbob_runs(tmp_path):
     (tmp_path / "suite.toml").write_text('name = "plain"\nseeds = 1\nbudget = 3\nproblems = ["branin"]\n'
                                          'strategies = ["random"]\n[executor]\nkind = "serial"\n')
