@@ -81,3 +81,16 @@ def test_the_section_is_written_from_a_real_surrogate_suite(tmp_path):
     assert "\\section{Learning curves" in tex and "\\texttt{lc-tiny}" in tex and "4 workers" in tex
     with pytest.raises(ValueError, match="no trial with a learning curve"):
         write_paper_section(df.assign(info=None), tmp_path / "none", "plain")
+
+
+def test_times_are_stated_against_random_searchs_run_length_in_a_readable_unit(frame):
+    from harness.report.learning_curve_section import simulated_time
+
+    assert [simulated_time(t) for t in (5.0, 600.0, 14_400.0)] == ["5.0 s", "10.0 min", "4.0 h"]
+    # Both hyperband runs reach random's median final value 0.35 (at 15 and 5: median 10); random
+    # has two runs (makespans 20 and 30), so half of them never reach its own median value and
+    # the ratio is taken against its median run length, 25.
+    faster = frame.copy()
+    faster.loc[(faster.run_id == "h1") & (faster.fidelity == 50), "value"] = 0.3
+    text = " ".join(lc_paragraph(faster))
+    assert "hyperband 10.0 s (0.40 of random search's run length)" in text
