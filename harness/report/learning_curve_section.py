@@ -122,8 +122,7 @@ def lc_figure(df: pd.DataFrame):
     left.set_title(f"{strategy}: {len(curves)} trials of one run", fontsize=7)
     grid, medians = incumbents_over_time(df)
     styles = strategy_styles(sorted(medians))
-    # The axis unit follows the run lengths (see simulated_time).
-    scale, unit = (1.0, "seconds") if grid[-1] < 120.0 else (60.0, "minutes") if grid[-1] < 7200.0 else (3600.0, "hours")
+    scale, unit, _ = _time_unit(grid[-1])
     for name, values in medians.items():
         right.plot(grid / scale, values, **styles[name].line_kwargs(), markevery=max(len(grid) // 8, 1), markersize=3)
     right.set_xscale("log")
@@ -135,14 +134,20 @@ def lc_figure(df: pd.DataFrame):
     return fig
 
 
-def simulated_time(seconds: float) -> str:
-    """A simulated duration in the unit that keeps its digits: seconds below two minutes
-    (a table timed in CPU seconds gives runs of seconds), else minutes, else hours."""
+def _time_unit(seconds: float) -> tuple[float, str, str]:
+    """Scale, name and symbol of the unit that keeps a duration's digits: seconds below two
+    minutes (a table timed in CPU seconds gives runs of seconds), else minutes, else hours."""
     if seconds < 120.0:
-        return f"{seconds:.1f} s"
+        return 1.0, "seconds", "s"
     if seconds < 7200.0:
-        return f"{seconds / 60.0:.1f} min"
-    return f"{seconds / 3600.0:.1f} h"
+        return 60.0, "minutes", "min"
+    return 3600.0, "hours", "h"
+
+
+def simulated_time(seconds: float) -> str:
+    """A simulated duration in the unit of :func:`_time_unit`, e.g. ``"22.8 s"``."""
+    scale, _, symbol = _time_unit(seconds)
+    return f"{seconds / scale:.1f} {symbol}"
 
 
 def lc_paragraph(df: pd.DataFrame) -> list[str]:
