@@ -84,9 +84,9 @@ def objective_of_curves(curves: Mapping[str, np.ndarray], patience: np.ndarray, 
 #: (Adam's is torch's default; the others common practice for these optimisers).
 _REFERENCE_LR = {"sgd": 0.1, "adam": 1e-3, "rmsprop": 1e-3, "adagrad": 0.03}
 _TRAIN_IMAGES = 898
-#: Every raw parameter is kept next to the derived features (scaled to [0, 1], inactive -1).
 _SPACE = lcnet_space()
-#: The shared ``aug_strength`` is replaced by one strength column per augmentation.
+#: Raw parameters kept next to the derived features (scaled to [0, 1], inactive -1); the
+#: shared ``aug_strength`` is replaced by one strength column per augmentation.
 _RAW = tuple(p.name for p in _SPACE.params if p.name != "aug_strength")
 _OPTIMIZERS = tuple(_SPACE["optimizer"].choices)
 _AUGMENTED = tuple(a for a in _SPACE["augmentation"].choices if a != "none")
